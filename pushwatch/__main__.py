@@ -1,0 +1,3 @@
+from pushwatch.cli import main
+
+raise SystemExit(main())
