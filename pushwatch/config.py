@@ -176,6 +176,24 @@ def profile_names(env: Mapping[str, str] | None = None) -> list[str]:
     return names
 
 
+def choose_profile_name(name: str | None = None, env: Mapping[str, str] | None = None) -> str:
+    """The profile a command acts on (`name`, else the default), checked to exist, without needing its
+    credentials (for add, list, remove, label)."""
+    config = load_config_file(env)
+    chosen = check_profile_name(name) if name else default_profile_name(env)
+    environ = os.environ if env is None else env
+    if config.profiles and chosen not in config.profiles and not environ.get(ENV["sdkappid"], "").strip():
+        raise _unknown_profile(chosen, config)
+    return chosen
+
+
+def _unknown_profile(name: str, config: ConfigFile) -> ConfigError:
+    return ConfigError(
+        f"unknown profile {name!r}: {config.path} has no [profiles.{name}]; "
+        f"expected one of: {', '.join(config.profiles)} (choose with --profile or default_profile)"
+    )
+
+
 def check_profile_name(name: str, where: str = "--profile") -> str:
     name = name.strip()
     if not _NAME.match(name):
@@ -269,10 +287,7 @@ def _build(
                 f"history); use {ENV[key]} or secret_key_file in config.toml"
             )
     if config.profiles and name not in config.profiles and not environ.get(ENV["sdkappid"], "").strip():
-        raise ConfigError(
-            f"unknown profile {name!r}: {config.path} has no [profiles.{name}]; "
-            f"expected one of: {', '.join(config.profiles)} (choose with --profile or default_profile)"
-        )
+        raise _unknown_profile(name, config)
     table = config.profiles.get(name, {})
     section = f"{config.path} [profiles.{name}]"
 

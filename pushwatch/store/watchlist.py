@@ -101,6 +101,22 @@ class Watchlist:
         self.entries = self._read()
         return list(self.entries)
 
+    def check(self) -> str:
+        """Why the file cannot be used ('' when it can), without moving or changing anything (doctor)."""
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return ""
+        except OSError as exc:
+            return f"cannot read {self.path}: {exc.strerror or exc}"
+        try:
+            _decode(data)
+        except _NewerFormat as exc:
+            return f"{self.path} was written by a newer pushwatch (format version {exc.args[0]})"
+        except _Corrupt as exc:
+            return f"{self.path} could not be read ({exc.args[0]})"
+        return ""
+
     def changed(self) -> bool:
         """Whether the file differs from what our last load or save saw (another process wrote it)."""
         return self._stat() != self._seen
@@ -159,7 +175,7 @@ class Watchlist:
 
     def add(self, ids: Iterable[str], *, profile: str, label: str = "") -> int:
         """Add IDs to `profile` (already watched ones are kept as they are); returns how many were new."""
-        wanted = [check_id(i) for i in dict.fromkeys(ids) if i]
+        wanted = [check_id(i) for i in dict.fromkeys(i.strip() for i in ids) if i]
         label = check_label(label)
         now = self._clock()
 
@@ -222,7 +238,35 @@ class _NewerFormat(Exception):
     pass
 
 
+_SAFE = r'[^"\\\x00-\x1f\x7f]*'  # a TOML basic string body that needs no escapes
+_SAFE_STRING = re.compile(_SAFE + r"\Z")
+_HEADER = re.compile(r"version = (\d+)\n")
+_BLOCK = re.compile(
+    rf'\n\[\[tasks\]\]\nid = "({_SAFE})"\nprofile = "({_SAFE})"\n(?:label = "({_SAFE})"\n)?'
+    r"added = (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)\n"
+)
+
+
 def _encode(entries: list[WatchEntry]) -> bytes:
+    """The canonical layout, written directly (tomli-w takes ~20 us an entry); entries with strings that
+    need TOML escapes go through tomli-w instead. Both read back the same through tomllib."""
+    stamps: dict[int, str] = {}
+
+    def stamp(t: float) -> str:
+        s = round(t)
+        if s not in stamps:
+            stamps[s] = datetime.fromtimestamp(s, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return stamps[s]
+
+    safe = _SAFE_STRING.match
+    if all(safe(e.task_id) and safe(e.profile) and safe(e.label) for e in entries):
+        parts = [f"version = {FORMAT_VERSION}\n"]
+        for e in entries:
+            label = f'label = "{e.label}"\n' if e.label else ""
+            parts.append(
+                f'\n[[tasks]]\nid = "{e.task_id}"\nprofile = "{e.profile}"\n{label}added = {stamp(e.added_at)}\n'
+            )
+        return "".join(parts).encode("utf-8")
     tasks = []
     for e in entries:
         item: dict[str, Any] = {"id": e.task_id, "profile": e.profile}
@@ -235,11 +279,48 @@ def _encode(entries: list[WatchEntry]) -> bytes:
 
 def _decode(data: bytes) -> list[WatchEntry]:
     try:
-        doc = tomllib.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _Corrupt(f"not UTF-8 text at byte {exc.start}") from None
+    fast = _decode_canonical(text)
+    if fast is not None:
+        return fast
+    try:
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _Corrupt(f"not valid TOML: {exc}") from None
+    return _from_doc(doc)
+
+
+def _decode_canonical(text: str) -> list[WatchEntry] | None:
+    """Read exactly the layout `_encode` writes, ~10x faster than tomllib; None for anything else (hand
+    edits, escapes), which then goes through tomllib."""
+    head = _HEADER.match(text)
+    if head is None or int(head.group(1)) != FORMAT_VERSION:
+        return None
+    entries: list[WatchEntry] = []
+    have: set[tuple[str, str]] = set()
+    stamps: dict[str, float] = {}
+    pos, end, match = head.end(), len(text), _BLOCK.match
+    while pos < end:
+        m = match(text, pos)
+        if m is None:
+            return None
+        task_id, profile, label, added = m.groups()
+        if task_id != task_id.strip() or not task_id or not profile:
+            return None  # let the general path judge it
+        at = stamps.get(added)
+        if at is None:
+            at = stamps[added] = datetime.fromisoformat(added.replace("Z", "+00:00")).timestamp()
+        key = (profile, task_id)
+        if key not in have:
+            have.add(key)
+            entries.append(WatchEntry(task_id, profile, label or "", at))
+        pos = m.end()
+    return entries
+
+
+def _from_doc(doc: dict[str, Any]) -> list[WatchEntry]:
     version = doc.get("version", FORMAT_VERSION)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise _Corrupt(f"version = {version!r}, expected {FORMAT_VERSION}")
