@@ -285,7 +285,10 @@ class Poller:
                 return _Outcome.FAILED
             await self.limiter.acquire()
             sw.requests += 1
-            generation = getattr(signer, "generated", 0)
+            generation = 0
+            if signer is not None:
+                signer.current()  # make sure the UserSig this request carries exists, so renewals count right
+                generation = signer.generated
             try:
                 reports = await self.source.fetch(ids)
             except ApiError as exc:
