@@ -61,6 +61,13 @@ SECRET_SETTINGS = ("secret_key", "usersig")  # never from a flag; in config.toml
 PROFILE_KEYS = (*PLAIN_SETTINGS, "secret_key_file", *SECRET_SETTINGS)
 TOP_KEYS = ("default_profile", "profiles")
 
+DEFAULTS: dict[str, object] = {
+    "identifier": DEFAULT_IDENTIFIER,
+    "region": DEFAULT_REGION,
+    "max_rps": DEFAULT_MAX_RPS,
+    "interval": DEFAULT_INTERVAL_S,
+}
+
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -89,6 +96,7 @@ class Resolution:
     in_config: bool
     profile: Profile | None = None
     sources: dict[str, Source] = field(default_factory=dict)
+    values: dict[str, object] = field(default_factory=dict)  # plain settings resolved so far (no secrets)
     error: ConfigError | None = None
 
 
@@ -309,15 +317,16 @@ def _build(
         picked = pick(key)
         if picked is None:
             res.sources[key] = Source("default", "default")
+            res.values[key] = DEFAULTS.get(key)
             continue
         raw, where, source = picked
-        values[key] = _CHECKS[key](raw, where)
         res.sources[key] = source
+        values[key] = res.values[key] = _CHECKS[key](raw, where)
 
     if "sdkappid" not in values:
-        hint = f"sdkappid in [profiles.{name}] of {config.path}" if config.exists else f"{config.path}"
         raise ConfigError(
-            f"no sdkappid for profile {name!r}: set {ENV['sdkappid']} or {hint}; expected the app's SDKAppID"
+            f"no sdkappid for profile {name!r}: set {ENV['sdkappid']} or sdkappid in [profiles.{name}] of "
+            f"{config.path}; expected the app's SDKAppID"
         )
     if "endpoint" in values and "region" in values and res.sources["region"].kind == res.sources["endpoint"].kind == "config":
         raise ConfigError(f"{section}: both region and endpoint are set; expected one of them")
