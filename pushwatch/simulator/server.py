@@ -163,7 +163,10 @@ class Simulator:
         if server is None:
             return
         self._stopping.set()
-        server.shutdown()
+        stopper = threading.Thread(target=server.shutdown, daemon=True)
+        stopper.start()
+        _wake(server.server_address)  # the serve loop sees the shutdown at once instead of at its next poll
+        stopper.join()
         server.server_close()
         server.close_connections()
         if self._thread is not None:
@@ -192,6 +195,7 @@ class Simulator:
         shown = {k: (REDACTED if k.lower() == "usersig" else v) for k, v in params.items()}
         base = {"time": now, "mono": mono, "method": h.command, "path": split.path, "params": shown}
 
+        # Every record is written before its answer is sent, so a client holding an answer sees its record.
         body = self._read_body(h)
         if body is None:
             self._record(base, (), http_status=413, info="request body too large")
@@ -224,8 +228,8 @@ class Simulator:
         if code != 0:
             answer = _error_body(code, info)
         self._delay()
-        self._send(h, 200, answer)
         self._record(base, ids, code=code, http_status=200, info=info)
+        self._send(h, 200, answer)
 
     def _check(self, params: dict[str, str], duplicated: bool, over_rate: bool, now: float) -> tuple[int, str]:
         raw_app = params.get("sdkappid")
@@ -309,39 +313,45 @@ class Simulator:
 
     # --- faults ---
     def _fault(self, h: _Handler, fault: Fault, base: dict[str, Any], ids: tuple[str, ...], now: float) -> None:
+        """Misbehave as `fault` says. The record is written before anything is sent, so a client that has its
+        answer (or error) can already see the record."""
         kind = fault.kind
         label = fault.label
         if kind is FaultKind.STALL:
+            self._record(base, ids, fault=label)
             self._stopping.wait(fault.seconds)
             h.close_connection = True
-            return self._record(base, ids, fault=label)
+            return
         self._delay()
         if kind is FaultKind.RESET:
-            _reset(h)
-            return self._record(base, ids, fault=label)
+            self._record(base, ids, fault=label)
+            return _reset(h)
         if kind is FaultKind.ERROR_CODE:
-            self._send(h, 200, _error_body(fault.code, _info(fault.code)))
-            return self._record(base, ids, code=fault.code, http_status=200, fault=label)
+            self._record(base, ids, code=fault.code, http_status=200, fault=label)
+            return self._send(h, 200, _error_body(fault.code, _info(fault.code)))
         if kind is FaultKind.HTTP_STATUS:
-            self._send_page(h, fault.code)
-            return self._record(base, ids, http_status=fault.code, fault=label)
+            self._record(base, ids, http_status=fault.code, fault=label)
+            return self._send_page(h, fault.code)
         if kind is FaultKind.HTML:
-            self._send(h, fault.code, _PORTAL_PAGE.encode(), ctype="text/html; charset=utf-8")
-            return self._record(base, ids, http_status=fault.code, fault=label)
+            self._record(base, ids, http_status=fault.code, fault=label)
+            return self._send(h, fault.code, _PORTAL_PAGE.encode(), ctype="text/html; charset=utf-8")
         if kind is FaultKind.HUGE:
-            self._send_huge(h, fault.size)
-            return self._record(base, ids, http_status=200, fault=label)
-        reports = [json.loads(f) for f in self._sample(ids, now)]
+            self._record(base, ids, http_status=200, fault=label)
+            return self._send_huge(h, fault.size)
         if kind is FaultKind.TRUNCATED or kind is FaultKind.CUT:
             full = _ok_body(self._sample(ids, now))
             part = full[: max(1, len(full) // 2)]
+            self._record(base, ids, http_status=200, fault=label)
             if kind is FaultKind.TRUNCATED:
-                self._send(h, 200, part)
-            else:
-                head = _head(200, "application/json; charset=utf-8", len(full), h.date_time_string())
+                return self._send(h, 200, part)
+            head = _head(200, "application/json; charset=utf-8", len(full), h.date_time_string())
+            h.close_connection = True
+            try:
                 _write(h, head + part)
-                h.close_connection = True
-            return self._record(base, ids, http_status=200, fault=label)
+            except OSError:
+                pass
+            return
+        reports = [json.loads(f) for f in self._sample(ids, now)]
         doc: dict[str, Any] = {"Reports": reports, "ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0}
         if kind is FaultKind.WRONG_TYPES:
             for r in reports:
@@ -362,8 +372,8 @@ class Simulator:
             for r in reports:
                 r["Channel"] = "all"
                 r["Stats"] = {"Clicked": 0, "Delivered": r.get("Finished", 0)}
-        self._send(h, 200, json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode())
         self._record(base, ids, code=0, http_status=200, fault=label)
+        self._send(h, 200, json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode())
 
     def _sample(self, ids: tuple[str, ...], now: float) -> list[str]:
         """Reports to disfigure: the real ones when the IDs are known, else a made-up pushing task."""
@@ -537,5 +547,14 @@ def _reset(h: _Handler) -> None:
         h.rfile.close()
         h.wfile.close()
         h.connection.close()
+    except OSError:
+        pass
+
+
+def _wake(address: tuple[Any, ...]) -> None:
+    """Connect and hang up, so the server's select() returns now."""
+    try:
+        with socket.create_connection(address[:2], timeout=0.2):
+            pass
     except OSError:
         pass
