@@ -153,8 +153,13 @@ class Poller:
         self._paused = False
         self._resumed.set()
         self._wake.set()
-        if not self._fatal:
-            self._set_state(ProfileState.LIVE, "")
+        if self._fatal is None:
+            if self._pause_until > self._mono():
+                self._set_state(ProfileState.WAITING, self._state_message)
+            elif self.limiter.limit < self.limiter.max_rps:
+                self._set_state(ProfileState.BACKING_OFF, f"recovering: {self.limiter.limit} req/s")
+            else:
+                self._set_state(ProfileState.LIVE, self._live_message())
 
     def refresh_now(self) -> None:
         """Start the next sweep at once, final tasks included."""
@@ -390,7 +395,12 @@ class Poller:
                     self._set_state(ProfileState.BACKING_OFF, f"recovering: {limiter.limit} req/s")
         if limiter.limit >= limiter.max_rps and self._state not in (ProfileState.LIVE, ProfileState.PAUSED):
             if self._fatal is None and self._pause_until <= self._mono():
-                self._set_state(ProfileState.LIVE, "")
+                self._set_state(ProfileState.LIVE, self._live_message())
+
+    def _live_message(self) -> str:
+        if self._state in (ProfileState.BACKING_OFF, ProfileState.WAITING):
+            return f"recovered: polling at up to {self.limiter.max_rps} req/s"
+        return f"polling at up to {self.limiter.max_rps} req/s"
 
     def _slow_down(self, exc: ApiError) -> None:
         now = self._mono()
