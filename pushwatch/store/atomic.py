@@ -24,8 +24,12 @@ except ImportError:  # Windows: no flock; writers there are not serialised
 LOCK_TIMEOUT_S = 30.0
 
 
-class StoreError(OSError):
+class StoreError(Exception):
     """A file could not be written or locked; `str()` is one line saying which file and why."""
+
+    def __init__(self, errno_: int | None, message: str) -> None:
+        super().__init__(message)
+        self.errno = errno_
 
 
 def describe_os_error(exc: OSError) -> str:

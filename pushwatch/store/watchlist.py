@@ -87,6 +87,8 @@ class Watchlist:
         self.path = Path(path) if path is not None else paths.watchlist_file()
         self.entries: list[WatchEntry] = []
         self.recovered: Path | None = None  # where the last corrupt file was moved to
+        self.problem = ""  # the last error `current()` swallowed, for a front end to show
+        self._loaded = False
         self._clock = clock
         self._seen: tuple[int, int, int] | None = None
 
@@ -99,7 +101,22 @@ class Watchlist:
         """Read the file (a missing file is an empty watchlist). A corrupt file is moved aside and
         WatchlistError raised; the next load then starts from an empty watchlist."""
         self.entries = self._read()
+        self._loaded = True
         return list(self.entries)
+
+    def current(self) -> list[WatchEntry]:
+        """The entries, reloaded first when another process changed the file (one stat per call), for a
+        running monitor's `tasks()` callback. Never raises: a problem is kept in `problem` and the last
+        good entries stay in use (a corrupt file is moved aside, then the list starts empty)."""
+        if self.changed() or not self._loaded:
+            try:
+                self.load()
+                self.problem = ""
+            except WatchlistError as exc:
+                self.problem = str(exc)
+                if self.recovered is not None:
+                    self.entries = []
+        return self.entries
 
     def check(self) -> str:
         """Why the file cannot be used ('' when it can), without moving or changing anything (doctor)."""
@@ -213,15 +230,25 @@ class Watchlist:
 
         return self._update(change) > 0
 
+    def _remove_stale_temps(self) -> None:
+        """Temp files of a writer that was killed mid-save; safe to delete since we hold the lock."""
+        for tmp in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+
     def _update(self, change: Callable[[list[WatchEntry]], int]) -> int:
         try:
             with locked(self.path):
+                self._remove_stale_temps()
                 entries = self._read()
                 count = change(entries)
                 if count:
                     write_atomic(self.path, _encode(entries))
                     self._seen = self._stat()
                 self.entries = entries
+                self._loaded = True
                 return count
         except StoreError as exc:
             raise WatchlistError(str(exc)) from None
