@@ -1,0 +1,132 @@
+"""Last-known state: saved throttled and atomically, merged per profile, loaded as not yet refreshed."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from pushwatch.api.models import Report, Status
+from pushwatch.engine.events import TaskInvalid, TaskReported, TaskState
+from pushwatch.store.state import NOT_REFRESHED, StateError, StateStore
+
+
+class Clock:
+    def __init__(self, t: float = 1_700_000_000.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def reported(profile: str, task_id: str, status: Status, finished: int | None, total: int | None, at: float) -> TaskState:
+    s = TaskState(task_id, profile)
+    start = datetime(2023, 11, 15, 6, 13, 20) if status else None
+    s.apply(TaskReported(profile, Report(task_id, status, start, finished, total), at))
+    return s
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "state.json"
+
+
+def test_roundtrip_marks_loaded_states_as_not_refreshed(path: Path) -> None:
+    a = reported("prod", "a", Status.PUSHING, 10, 100, 1000.0)
+    a.apply(TaskReported("prod", Report("a", Status.PUSHING, a.report.start_time, 50, 100), 1100.0))
+    a.label = "spring"
+    b = reported("prod", "b", Status.NOT_STARTED, None, None, 1001.0)
+    c = TaskState("c", "prod")
+    c.apply(TaskInvalid("prod", "c", 1002.0))
+    never = TaskState("d", "prod")  # nothing known: not saved
+    assert StateStore(path).save([a, b, c, never]) is True
+    loaded = StateStore(path).load()
+    assert set(loaded) == {("prod", "a"), ("prod", "b"), ("prod", "c")}
+    la = loaded[("prod", "a")]
+    assert la.report == a.report and la.reported_at == 1100.0 and la.label == "spring"
+    assert list(la.history) == [(1000.0, 10), (1100.0, 50)]
+    assert la.stale and la.error == NOT_REFRESHED
+    assert la.rate() == a.rate()
+    assert loaded[("prod", "b")].report == b.report and loaded[("prod", "b")].stale
+    assert loaded[("prod", "c")].invalid and loaded[("prod", "c")].report is None
+    # The first fresh report clears the mark.
+    la.apply(TaskReported("prod", Report("a", Status.PUSHING, None, 60, 100), 1200.0))
+    assert not la.stale and la.error == ""
+
+
+def test_saved_reports_use_api_field_names(path: Path) -> None:
+    StateStore(path).save([reported("p", "a", Status.FINISHED, 90, 100, 5.0)])
+    doc = json.loads(path.read_text())
+    assert doc["version"] == 1
+    assert doc["tasks"][0]["report"] == {
+        "TaskId": "a", "Status": 2, "StartTime": "2023-11-15 06:13:20", "Finished": 90, "Total": 100,
+    }
+
+
+def test_saves_are_throttled_unless_forced(path: Path) -> None:
+    clock = Clock()
+    store = StateStore(path, clock=clock, every=5.0)
+    s = reported("p", "a", Status.PUSHING, 1, 10, 1.0)
+    assert store.save([s]) is True
+    clock.t += 4.9
+    assert store.save([s]) is False
+    assert store.save([s], force=True) is True
+    clock.t += 5.0
+    assert store.save([s]) is True
+
+
+def test_history_on_disk_is_short(path: Path) -> None:
+    s = TaskState("a", "p")
+    for n in range(60):
+        s.apply(TaskReported("p", Report("a", Status.PUSHING, None, n, 100), 100.0 * n))
+    StateStore(path).save([s])
+    loaded = StateStore(path).load()[("p", "a")]
+    assert list(loaded.history) == list(s.history)[-20:]
+
+
+def test_other_profiles_records_are_kept(path: Path) -> None:
+    one, two = StateStore(path), StateStore(path)
+    one.save([reported("prod", "a", Status.PUSHING, 1, 10, 1.0)])
+    two.save([reported("staging", "x", Status.PUSHING, 2, 10, 2.0)])
+    one.save([reported("prod", "b", Status.PUSHING, 3, 10, 3.0)], force=True)  # prod: a was removed
+    assert set(StateStore(path).load()) == {("prod", "b"), ("staging", "x")}
+
+
+def test_unreadable_state_file_is_set_aside(path: Path) -> None:
+    path.parent.mkdir(parents=True)
+    path.write_text("{not json")
+    store = StateStore(path)
+    assert store.load() == {}
+    assert "unreadable" in store.problem and str(path) in store.problem
+    assert path.with_name("state.json.unreadable").read_text() == "{not json"
+    assert store.save([reported("p", "a", Status.PUSHING, 1, 2, 1.0)]) is True
+    assert set(StateStore(path).load()) == {("p", "a")}
+
+
+def test_bad_records_are_skipped(path: Path) -> None:
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"version": 1, "tasks": [
+        {"profile": "p", "task_id": "good", "report": {"TaskId": "good", "Status": 1, "Finished": 1, "Total": 2}},
+        {"profile": "p", "task_id": "bad", "report": {"TaskId": "bad", "Status": 7}},
+        {"profile": "p", "task_id": "bad2", "report": {"TaskId": "bad2", "Status": 1, "StartTime": "noon"}},
+    ]}))
+    assert set(StateStore(path).load()) == {("p", "good")}
+
+
+def test_full_disk_is_a_clear_error(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = StateStore(path)
+    store.save([reported("p", "a", Status.PUSHING, 1, 2, 1.0)])
+    before = path.read_bytes()
+
+    def full(*args: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(StateError, match=r"^cannot save .*state.json: no space left on the disk; the previous file"):
+        store.save([reported("p", "b", Status.PUSHING, 1, 2, 1.0)], force=True)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
