@@ -16,7 +16,7 @@ from pushwatch.commands._common import add_profile_option, plural, profile_arg
 from pushwatch.config import choose_profile_name
 from pushwatch.engine.events import TaskState
 from pushwatch.store.state import StateStore
-from pushwatch.store.watchlist import WatchEntry, Watchlist
+from pushwatch.store.watchlist import WatchEntry, Watchlist, WatchlistError
 
 
 def register(subparsers: Any) -> None:
@@ -33,7 +33,16 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     name = profile_arg(args)
     profile = choose_profile_name(name) if name else None
-    entries = [e for e in Watchlist().load() if profile is None or e.profile == profile]
+    watchlist = Watchlist()
+    status = 0
+    try:
+        loaded = watchlist.load()
+    except WatchlistError as exc:
+        if watchlist.recovered is None:
+            raise
+        print(f"pushwatch: {exc}", file=sys.stderr)  # moved aside: show the (now empty) list, exit 1
+        loaded, status = [], 1
+    entries = [e for e in loaded if profile is None or e.profile == profile]
     store = StateStore()
     states = store.load()
     if store.problem:
@@ -42,9 +51,9 @@ def run(args: argparse.Namespace) -> int:
         doc = {"TaskIds": [e.task_id for e in entries], "Tasks": [task_json(e, states.get(e.key)) for e in entries]}
         json.dump(doc, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
-        return 0
+        return status
     _print_table(entries, states, time.time())
-    return 0
+    return status
 
 
 def task_json(entry: WatchEntry, state: TaskState | None) -> dict[str, Any]:
