@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import os
 import tempfile
+from pathlib import Path
 from typing import Any
 
 from pushwatch import paths
@@ -76,15 +77,19 @@ def _env_note(var: str) -> str:
     return f"  (from {var})" if os.environ.get(var, "").strip() else ""
 
 
-def _check_writable(folder: Any) -> str:
-    """A problem sentence when the data dir exists but cannot take a new file; '' otherwise."""
-    if not folder.exists():
-        return ""
+def _check_writable(folder: Path) -> str:
+    """A problem sentence when the data dir (or, before it exists, its nearest existing parent) cannot take
+    a new file; '' otherwise. Creates nothing that stays."""
+    probe = folder
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"data dir {folder}: {probe} is a file, not a folder"
     try:
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".pushwatch-doctor-"):
+        with tempfile.NamedTemporaryFile(dir=probe, prefix=".pushwatch-doctor-"):
             pass
     except OSError as exc:
-        return f"cannot write in {folder}: {exc.strerror or exc}"
+        return f"data dir {folder}: cannot write in {probe}: {exc.strerror or exc}"
     return ""
 
 
