@@ -26,11 +26,13 @@ class SlidingWindowLimiter:
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         *,
         window: float = 1.0,
+        paced: bool = False,
     ) -> None:
         if not 1 <= int(max_rps) <= 100_000:
             raise ValueError(f"max_rps must be a positive integer, not {max_rps!r}")
         self.max_rps = int(max_rps)
         self.window = window
+        self.paced = paced  # also keep starts at least window/limit apart: no bursts, smoother load
         self._limit = self.max_rps
         self._clock = clock
         self._sleep = sleep
@@ -48,10 +50,14 @@ class SlidingWindowLimiter:
 
     def delay(self) -> float:
         """Seconds until the next start would be allowed (0 when one is allowed now)."""
-        starts = self._starts
-        if len(starts) < self._limit:
+        starts, limit = self._starts, self._limit
+        if not starts:
             return 0.0
-        return max(0.0, starts[-self._limit] + self.window - self._clock())
+        now = self._clock()
+        wait = starts[-limit] + self.window - now if len(starts) >= limit else 0.0
+        if self.paced:
+            wait = max(wait, starts[-1] + self.window / limit - now)
+        return max(0.0, wait)
 
     async def acquire(self) -> None:
         """Wait until one more request may start without breaking the window, and count it as started."""
@@ -59,10 +65,12 @@ class SlidingWindowLimiter:
             starts = self._starts
             while True:
                 limit = self._limit  # re-read: the limit may change while we sleep
-                if len(starts) < limit:
+                if not starts:
                     break
                 now = self._clock()
-                wait = starts[-limit] + self.window - now
+                wait = starts[-limit] + self.window - now if len(starts) >= limit else 0.0
+                if self.paced:
+                    wait = max(wait, starts[-1] + self.window / limit - now)
                 if wait <= 0:
                     break
                 await self._sleep(max(wait, MIN_SLEEP_S))

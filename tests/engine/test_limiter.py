@@ -129,3 +129,25 @@ def test_lowered_limit_slows_and_raised_limit_recovers() -> None:
 def test_rejects_a_silly_limit() -> None:
     with pytest.raises(ValueError):
         SlidingWindowLimiter(0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(max_rps=st.integers(1, 100), holds=holds_st)
+def test_paced_starts_are_evenly_spread(max_rps: int, holds: list[list[float]]) -> None:
+    async def main() -> list[float]:
+        loop = asyncio.get_running_loop()
+        limiter = SlidingWindowLimiter(max_rps, clock=loop.time, window=1.04, paced=True)
+        starts: list[float] = []
+
+        async def worker(hold_times: list[float]) -> None:
+            for hold in hold_times:
+                await limiter.acquire()
+                starts.append(loop.time())
+                await asyncio.sleep(hold)
+
+        await asyncio.gather(*(worker(h) for h in holds))
+        return starts
+
+    starts = sorted(run_virtual(main()))
+    assert max_in_any_window(starts, 1.04) <= max_rps
+    assert all(b - a >= 1.04 / max_rps - EPS for a, b in zip(starts, starts[1:]))
