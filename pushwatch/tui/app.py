@@ -180,7 +180,7 @@ class PushwatchApp(App[int]):
         self._terminal_title = ""
         self._thread_id = threading.get_ident()
         self._errors_shown: set[tuple[str, str]] = set()
-        self._closing = False
+        self._shutting_down = False
         self.monitor: MonitorLike = monitor_factory(self.watched_tasks, self.on_engine_event)
         self.table = TaskTable(self.model, clock=clock, multi_profile=len(self.profiles) > 1, id="tasks")
 
@@ -211,6 +211,9 @@ class PushwatchApp(App[int]):
                 self._saved = dict(self.state_store.load())
             except Exception as exc:  # a corrupt state file only costs the last-known values
                 self._show_error("Saved state", exc)
+            problem = getattr(self.state_store, "problem", "")
+            if problem:
+                self.notify(problem, title="Saved state", severity="warning", timeout=15)
         try:
             entries = self.watchlist.load()
         except Exception as exc:
@@ -237,7 +240,7 @@ class PushwatchApp(App[int]):
             self._dirty = True
             self.bell()
             self.notify(message, title="Engine error", severity="error", timeout=30)
-        elif event.state is WorkerState.SUCCESS and not self._closing and self.profiles:
+        elif event.state is WorkerState.SUCCESS and not self._shutting_down and self.profiles:
             if self.status.overall() is not ProfileState.STOPPED:
                 self.status.engine_error = "polling ended"
                 self._dirty = True
@@ -527,9 +530,9 @@ class PushwatchApp(App[int]):
     # ---- leaving ----------------------------------------------------------------------------------------
     async def shutdown(self) -> None:
         """Stop polling, close connections, save the state now."""
-        if self._closing:
+        if self._shutting_down:
             return
-        self._closing = True
+        self._shutting_down = True
         self._save_state(force=True)
         try:
             self.monitor.stop()

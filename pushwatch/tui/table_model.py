@@ -101,16 +101,19 @@ def _num(value: float | int | None) -> tuple[int, float]:
 
 
 def sort_value(column: Column, state: TaskState) -> tuple:
-    """The value one row sorts by in `column`, ascending (direction is applied by the model)."""
+    """The value one row sorts by in `column`, ascending (direction is applied by the model).
+
+    The first element says "unknown or empty", which stays last in either direction.
+    """
     r = state.report
     if column is Column.STATUS:
-        return (int(category(state)),)
+        return (0, int(category(state)))
     if column is Column.LABEL:
         return (state.label == "", state.label.casefold())
     if column is Column.TASK_ID:
-        return (state.task_id,)
+        return (0, state.task_id)
     if column is Column.PROFILE:
-        return (state.profile,)
+        return (0, state.profile)
     if column is Column.START:
         return (1, "") if r is None or r.start_time is None else (0, r.start_time.isoformat())
     if column is Column.PROGRESS:
@@ -378,6 +381,8 @@ class TableModel:
         rows = self._rows
         visible = [k for k, row in rows.items() if row.match]
         visible.sort(key=lambda k: rows[k].sort_key, reverse=self.descending)
+        if self.descending:
+            visible.sort(key=lambda k: rows[k].sort_key[0][0])  # unknown values last either way
         if self.incomplete_first:
             # Stable: keeps the chosen order inside each group; what needs attention comes first.
             visible.sort(key=lambda k: rows[k].cat is not Category.INCOMPLETE)

@@ -62,7 +62,11 @@ def layout(width: int, *, multi_profile: bool, id_width: int = 40, label_width: 
     Columns are taken by priority while they fit at their minimum width; then flexible columns (task ID,
     label, profile) grow towards their preferred width, and what is left goes to the last error (free text).
     """
-    specs = [s for s in SPECS if multi_profile or s.column is not Column.PROFILE]
+    specs = [
+        s
+        for s in SPECS
+        if (multi_profile or s.column is not Column.PROFILE) and (label_width > 0 or s.column is not Column.LABEL)
+    ]
     preferred: dict[Column | None, int] = {}
     for s in specs:
         w = s.width
@@ -157,7 +161,7 @@ class TaskTable(ScrollView, can_focus=True):
         self._layout: list[tuple[Spec, int]] = []
         self._layout_for: tuple = ()
         self._id_width = 12
-        self._label_width = 8
+        self._label_width = 0  # no label column until some task has a label
         self._seen_generation = -1
         self._styles: dict[str, Style] = {}
         self._header_sig: tuple = ()

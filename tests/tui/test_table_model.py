@@ -1,0 +1,168 @@
+"""The table model without a UI: categories, sorting, filtering, incomplete-first, cursor following, totals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pushwatch.api.models import ErrorKind, Report, Status
+from pushwatch.engine.events import TaskFailed, TaskInvalid, TaskReported, TaskState
+from pushwatch.tui.table_model import Category, Column, TableModel, category
+
+T0 = 1_700_000_000.0
+
+
+def reported(task_id: str, status: int, finished=None, total=None, at=T0, profile="default"):
+    return TaskReported(profile, Report(task_id, Status(status), datetime(2023, 11, 15, 6), finished, total), at)
+
+
+def model_with(*ids: str) -> TableModel:
+    m = TableModel(clock=lambda: T0)
+    for i in ids:
+        m.add(TaskState(i, "default"))
+    return m
+
+
+def order(m: TableModel) -> list[str]:
+    return [k[1] for k in m.visible_keys(0, len(m))]
+
+
+def test_categories_cover_every_state():
+    s = TaskState("t", "p")
+    assert category(s) is Category.WAITING
+    s.apply(TaskFailed("p", "t", "boom", ErrorKind.RETRYABLE, T0))
+    assert category(s) is Category.ERROR
+    s.apply(reported("t", 0, profile="p"))
+    assert category(s) is Category.PENDING
+    s.apply(reported("t", 1, 5, 10, profile="p"))
+    assert category(s) is Category.PUSHING
+    s.apply(reported("t", 2, 10, 10, profile="p"))
+    assert category(s) is Category.DONE
+    s.apply(reported("t", 2, 9, 10, profile="p"))
+    assert category(s) is Category.INCOMPLETE
+    s.apply(TaskInvalid("p", "t", T0))
+    assert category(s) is Category.INVALID
+
+
+def test_incomplete_sorts_first_in_any_column_and_direction():
+    m = model_with("a", "b", "c", "d")
+    m.apply(reported("a", 2, 10, 10))
+    m.apply(reported("b", 1, 1, 10))
+    m.apply(reported("c", 2, 3, 10))  # incomplete
+    m.apply(reported("d", 0))
+    assert order(m)[0] == "c"
+    for column in Column:
+        for descending in (False, True):
+            m.set_sort(column, descending)
+            assert order(m)[0] == "c", (column, descending)
+    m.incomplete_first = False
+    m.set_sort(Column.TASK_ID, False)
+    assert order(m) == ["a", "b", "c", "d"]
+
+
+def test_default_order_puts_attention_first():
+    m = model_with("done", "push", "pend", "inc", "bad", "err", "wait")
+    m.apply(reported("done", 2, 5, 5))
+    m.apply(reported("push", 1, 1, 5))
+    m.apply(reported("pend", 0))
+    m.apply(reported("inc", 2, 4, 5))
+    m.apply(TaskInvalid("default", "bad", T0))
+    m.apply(TaskFailed("default", "err", "x", ErrorKind.RETRYABLE, T0))
+    assert order(m) == ["inc", "err", "bad", "push", "pend", "wait", "done"]
+
+
+def test_sort_by_numbers_puts_unknown_last_and_direction_reverses():
+    m = model_with("x", "y", "z")
+    m.apply(reported("x", 1, 50, 100))
+    m.apply(reported("y", 1, 10, 100))
+    m.set_sort(Column.FINISHED, False)
+    assert order(m) == ["y", "x", "z"]
+    m.toggle_direction()
+    assert order(m)[:2] == ["x", "y"]
+
+
+def test_cursor_follows_its_task_across_updates_and_resorts():
+    m = model_with(*[f"t{i:03d}" for i in range(100)])
+    m.set_sort(Column.FINISHED, True)
+    m.move_cursor_to(10)
+    key = m.cursor_key
+    for i in range(100):
+        m.apply(reported(f"t{i:03d}", 1, (i * 37) % 100, 100))
+    assert m.cursor_key == key
+    assert m.key_at(m.cursor_index) == key
+    m.cycle_sort()
+    assert m.cursor_key == key
+
+
+def test_filter_matches_id_label_and_status_words_and_keeps_cursor_when_possible():
+    m = model_with("alpha1", "beta2", "gamma3")
+    m.set_label(("default", "beta2"), "Spring Sale")
+    m.apply(reported("gamma3", 2, 1, 5))
+    m.move_cursor_to(m.index_of(("default", "beta2")))
+    m.set_filter("spring")
+    assert order(m) == ["beta2"] and m.cursor_key == ("default", "beta2")
+    m.set_filter("incomplete")
+    assert order(m) == ["gamma3"] and m.cursor_key == ("default", "gamma3")
+    m.set_filter("ALPHA")
+    assert order(m) == ["alpha1"]
+    m.set_filter("nothing-matches")
+    assert len(m) == 0 and m.cursor_key is None
+    m.set_filter("")
+    assert len(m) == 3
+
+
+def test_row_leaves_filter_when_its_status_changes():
+    m = model_with("a", "b")
+    m.apply(reported("a", 1, 1, 10))
+    m.apply(reported("b", 1, 1, 10))
+    m.set_filter("pushing")
+    assert len(m) == 2
+    m.apply(reported("a", 2, 10, 10))
+    assert order(m) == ["b"]
+
+
+def test_summary_counts_follow_events_incrementally():
+    m = model_with("a", "b", "c")
+    m.apply(reported("a", 1, 10, 100))
+    m.apply(reported("b", 2, 50, 100))
+    m.apply(reported("a", 1, 20, 100))
+    m.apply(TaskFailed("default", "a", "boom", ErrorKind.RETRYABLE, T0 + 1))
+    s = m.summary()
+    assert s.count(Category.PUSHING) == 1 and s.count(Category.INCOMPLETE) == 1 and s.count(Category.WAITING) == 1
+    assert (s.finished, s.total, s.stale, s.rows) == (70, 200, 1, 3)
+    m.remove(("default", "b"))
+    s = m.summary()
+    assert s.count(Category.INCOMPLETE) == 0 and (s.finished, s.total, s.rows) == (20, 100, 2)
+
+
+def test_finish_is_reported_once_and_only_for_a_change_seen_live():
+    m = model_with("a", "b")
+    assert m.apply(reported("a", 2, 5, 5)) is None  # already final when first seen: not news
+    m.apply(reported("b", 1, 1, 5))
+    finish = m.apply(reported("b", 2, 4, 5))
+    assert finish is not None and finish.incomplete and finish.shortfall == 1
+    assert m.apply(reported("b", 2, 4, 5)) is None
+
+
+def test_events_for_unwatched_tasks_are_ignored_and_versions_bump_on_change():
+    m = model_with("a")
+    v = m.version(("default", "a"))
+    assert m.apply(reported("zzz", 1, 1, 2)) is None and ("default", "zzz") not in m
+    m.apply(reported("a", 1, 1, 2))
+    assert m.version(("default", "a")) > v
+
+
+def test_removing_the_cursor_row_moves_cursor_to_a_neighbour():
+    m = model_with("a", "b", "c")
+    m.set_sort(Column.TASK_ID)
+    m.move_cursor_to(1)
+    m.remove(("default", "b"))
+    assert m.cursor_key == ("default", "c")
+    m.remove(("default", "c"))
+    assert m.cursor_key == ("default", "a")
+
+
+def test_recent_errors_keep_distinct_messages():
+    m = model_with("a")
+    for msg in ("one", "one", "two"):
+        m.apply(TaskFailed("default", "a", msg, ErrorKind.RETRYABLE, T0))
+    assert [e for _, e in m.recent_errors(("default", "a"))] == ["one", "two"]
