@@ -69,6 +69,7 @@ class DemoOptions:
     latency_ms: float = 0.0
     seed: int = 0
     invalid_id: bool = True  # watch one ID the server does not know
+    port: int = 0  # the simulator's loopback port; 0: a free one
 
     def check(self) -> DemoOptions:
         if self.tasks is not None and not 1 <= self.tasks <= MAX_TASKS:
@@ -147,7 +148,7 @@ class DemoSetup:
                 campaign = Campaign.generate(options.tasks, seed=options.seed, now=now)
             sim = Simulator(
                 campaign, clock=clock, latency=options.latency_ms / 1000, max_rps=100, seed=options.seed,
-                max_records=100,
+                max_records=100, port=options.port,
             )
             url = sim.start()
         except OSError as exc:
