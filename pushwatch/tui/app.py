@@ -132,18 +132,18 @@ class PushwatchApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
-        Binding("a", "add", "Add", id="add"),
-        Binding("d", "remove", "Remove", id="remove"),
-        Binding("l", "label", "Label", id="label"),
-        Binding("slash", "filter", "Filter", key_display="/", id="filter"),
-        Binding("s", "sort", "Sort", id="sort"),
-        Binding("S", "sort_direction", "Sort dir", key_display="S", id="sort_direction"),
-        Binding("p", "pause", "Pause/resume", id="pause"),
-        Binding("r", "refresh", "Refresh now", id="refresh"),
-        Binding("enter", "details", "Details", id="details"),
-        Binding("c", "copy_id", "Copy ID", id="copy"),
-        Binding("question_mark", "help", "Help", key_display="?", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("a", "add", "Add", id="add", tooltip="Add task IDs (paste many) with a label"),
+        Binding("d", "remove", "Del", id="remove", tooltip="Remove the selected task from the watchlist"),
+        Binding("l", "label", "Tag", id="label", tooltip="Set or clear the selected task's label"),
+        Binding("slash", "filter", "Find", key_display="/", id="filter", tooltip="Filter by ID, label or status"),
+        Binding("s", "sort", "Sort", id="sort", tooltip="Sort by the next column"),
+        Binding("S", "sort_direction", "Rev", key_display="S", id="sort_direction", tooltip="Reverse the sort"),
+        Binding("p", "pause", "Pause", id="pause", tooltip="Pause or resume polling"),
+        Binding("r", "refresh", "Poll", id="refresh", tooltip="Refresh every task now, finished ones included"),
+        Binding("enter", "details", "Info", id="details", tooltip="Details: history, StartTime, raw report, errors"),
+        Binding("c", "copy_id", "Copy", id="copy", tooltip="Copy the task ID to the clipboard (OSC 52)"),
+        Binding("question_mark", "help", "Help", key_display="?", id="help", tooltip="Show every key"),
+        Binding("q", "quit", "Quit", id="quit", tooltip="Save the state and quit"),
     ]
 
     def __init__(
@@ -190,7 +190,7 @@ class PushwatchApp(App[int]):
         yield Static(id="summary", markup=False)
         yield self.table
         yield Input(placeholder="filter: ID, label or status words (enter keeps it, empty clears)", id="filter")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.theme = self._theme_choice or pick_theme(os.environ, self.console.color_system)
@@ -523,7 +523,7 @@ class PushwatchApp(App[int]):
         yield from super().get_system_commands(screen)
         for b in self.BINDINGS:
             yield SystemCommand(
-                f"{b.description} ({b.key_display or b.key})", f"pushwatch: {b.description}",
+                f"{b.tooltip} ({b.key_display or b.key})", f"pushwatch key {b.key_display or b.key}",
                 _action_caller(self, b.action),
             )
 

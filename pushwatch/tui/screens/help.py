@@ -41,11 +41,11 @@ class HelpScreen(ModalScreen[None]):
         self.bindings = bindings
 
     def compose(self) -> ComposeResult:
-        keys = "\n".join(f"  {b.key_display or b.key:<10} {b.description}" for b in self.bindings)
+        keys = "\n".join(f"  {b.key_display or b.key:<10} {b.tooltip or b.description}" for b in self.bindings)
         with VerticalScroll(id="help", classes="dialog"):
             yield Static("pushwatch keys  (? / q / enter closes)", classes="dialog-title")
             yield Static(keys, id="help-keys", markup=False)
-            yield Static("  up/down, j/k, pgup/pgdn, home/end move the cursor", markup=False)
+            yield Static("  up/down, j/k, pgup/pgdn, home/end move the cursor; ctrl+p opens the command palette", markup=False)
             yield Static(LEGEND, id="help-legend", markup=False)
 
     def action_close(self) -> None:

@@ -38,10 +38,11 @@ class Spec:
     min_width: int = 0  # flexible columns shrink to this before being dropped
 
 
+ESSENTIAL = 80  # columns at or above this priority are placed (and widened a little) before the others
 MARKER = Spec(None, "", 1, 1000)
 SPECS: tuple[Spec, ...] = (
     MARKER,
-    Spec(Column.STATUS, "Status", 17, 100),
+    Spec(Column.STATUS, "Status", 18, 100),
     Spec(Column.PROFILE, "Profile", 10, 80, min_width=6),
     Spec(Column.LABEL, "Label", 18, 85, min_width=8),
     Spec(Column.TASK_ID, "Task ID", 40, 95, min_width=12),
@@ -77,19 +78,30 @@ def layout(width: int, *, multi_profile: bool, id_width: int = 40, label_width: 
         preferred[s.column] = w
     chosen: dict[Column | None, int] = {}
     used = -1  # n columns need n-1 separators
-    for s in sorted(specs, key=lambda s: -s.priority):
-        need = (s.min_width or preferred[s.column]) + 1
-        if used + need <= width:
-            chosen[s.column] = s.min_width or preferred[s.column]
-            used += need
-    for col in (Column.TASK_ID, Column.LABEL, Column.PROFILE, Column.ERROR):
+    # First what identifies a row and its state, at a modest width; then the rest by priority.
+    first_caps = {Column.TASK_ID: 18, Column.LABEL: 12, Column.PROFILE: 8}
+    ordered = sorted(specs, key=lambda s: -s.priority)
+    for phase in (1, 2):
+        for s in ordered:
+            if s.column in chosen or (phase == 1 and s.priority < ESSENTIAL):
+                continue
+            w = s.min_width or preferred[s.column]
+            if phase == 1 and s.column in first_caps:
+                w = max(w, min(preferred[s.column], first_caps[s.column]))
+            if used + w + 1 <= width:
+                chosen[s.column] = w
+                used += w + 1
+            elif phase == 1 and s.min_width and used + s.min_width + 1 <= width:
+                chosen[s.column] = s.min_width
+                used += s.min_width + 1
+    for col in (Column.LABEL, Column.TASK_ID, Column.PROFILE, Column.ERROR):
         if col in chosen and used < width:
             grow = min(preferred[col] - chosen[col], width - used)
             if grow > 0:
                 chosen[col] += grow
                 used += grow
     if used < width:
-        for col in (Column.ERROR, Column.LABEL):
+        for col in (Column.ERROR, Column.LABEL, Column.TASK_ID):
             if col in chosen:
                 chosen[col] += width - used
                 break
