@@ -5,7 +5,9 @@ Run: `python benchmarks/soak.py [--sweeps 100000] [--sample-every 2000] [--trace
 The simulator runs in its own process (so its records and threads are not counted). The client side is
 what a monitor left running in tmux does: a `Monitor` (one `Poller`, real `ReportClient` over loopback)
 whose `tasks()` re-reads the watchlist file when it changes, every event folded into per-task state, and
-the last-known state saved through the (throttled) `StateStore`. Tasks push for days (Total 10^9), so every
+the last-known state saved through the (throttled) `StateStore`. `--fault-rate 0.05` answers that share
+of requests with a random fault (HTTP 502, reset, truncated JSON, 90017, HTML page, cut body) so the error
+and retry paths are soaked too. Tasks push for days (Total 10^9), so every
 sweep sends a request and every report shows progress. The interval is 0 and the request limiter is raised
 to `--max-rps` (default 1000) so 100,000 sweeps take minutes instead of the 17 minutes 100 req/s would
 need; the simulator has no rate limit.
@@ -35,17 +37,23 @@ from pushwatch.engine.events import Event, SweepFinished, TaskFailed  # noqa: E4
 from pushwatch.engine.limiter import SlidingWindowLimiter  # noqa: E402
 from pushwatch.engine.monitor import Monitor, make_source  # noqa: E402
 from pushwatch.engine.profile import Profile  # noqa: E402
-from pushwatch.simulator import DEMO_ADMIN, DEMO_SDKAPPID, DEMO_SECRET_KEY, Campaign, Simulator, Task  # noqa: E402
+from pushwatch.engine.backoff import RetryPolicy  # noqa: E402
+from pushwatch.simulator import DEMO_ADMIN, DEMO_SDKAPPID, DEMO_SECRET_KEY, Campaign, Fault, Simulator, Task  # noqa: E402
 from pushwatch.store.state import StateStore  # noqa: E402
 from pushwatch.store.watchlist import Watchlist  # noqa: E402
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _serve(ids: list[str], conn) -> None:  # type: ignore[no-untyped-def]
+FAULTS = (Fault.http(502), Fault.reset(), Fault.truncated(), Fault.error(90017), Fault.html(), Fault.cut())
+
+
+def _serve(ids: list[str], fault_rate: float, conn) -> None:  # type: ignore[no-untyped-def]
     now = time.time()
     campaign = Campaign(Task(tid, 10**9, now - 1, rate=100.0) for tid in ids)
     sim = Simulator(campaign, max_rps=None, max_records=100, seed=1)
+    for fault in FAULTS if fault_rate else ():
+        sim.faults.add(fault, probability=fault_rate / len(FAULTS))
     conn.send(sim.start())
     conn.recv()
     sim.stop()
@@ -60,7 +68,9 @@ def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
-async def soak(url: str, ids: list[str], sweeps: int, every: int, max_rps: int, trace: bool, folder: Path) -> dict:
+async def soak(
+    url: str, ids: list[str], sweeps: int, every: int, max_rps: int, trace: bool, folder: Path, faults: bool
+) -> dict:
     watchlist = Watchlist(folder / "watchlist.toml")
     watchlist.add(ids, profile="soak")
     store = StateStore(folder / "state.json")
@@ -98,7 +108,10 @@ async def soak(url: str, ids: list[str], sweeps: int, every: int, max_rps: int, 
 
     if trace:
         tracemalloc.start(8)
-    monitor = Monitor({"soak": profile}, tasks, on_event, poller_options={"limiter": limiter})
+    options: dict[str, object] = {"limiter": limiter}
+    if faults:  # retry at once: the point is the error paths' memory, not the backoff's patience
+        options["policy"] = RetryPolicy(attempts=8, base=0.001, cap=0.004, rate_attempts=8)
+    monitor = Monitor({"soak": profile}, tasks, on_event, poller_options=options)
     samples.append((0, 0.0, rss_bytes(), open_fds()))
     try:
         await monitor.run()
@@ -132,18 +145,22 @@ def main() -> int:
     parser.add_argument("--ids", type=int, default=5, help="task IDs in the watchlist")
     parser.add_argument("--max-rps", type=int, default=1000, help="client request limit for the soak")
     parser.add_argument("--tracemalloc", action="store_true", help="show the top allocation growth")
+    parser.add_argument("--fault-rate", type=float, default=0.0,
+                        help="share of requests answered with a random fault (502, reset, truncated JSON, 90017, "
+                        "HTML page, cut body), to soak the error paths too")
     args = parser.parse_args()
     every = args.sample_every or max(1, args.sweeps // 50)
     ids = [f"144115197002484901_2016053001_{n:010d}" for n in range(args.ids)]
 
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe()
-    server = ctx.Process(target=_serve, args=(ids, child), daemon=True)
+    server = ctx.Process(target=_serve, args=(ids, args.fault_rate, child), daemon=True)
     server.start()
     url = parent.recv()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            r = asyncio.run(soak(url, ids, args.sweeps, every, args.max_rps, args.tracemalloc, Path(tmp)))
+            r = asyncio.run(soak(url, ids, args.sweeps, every, args.max_rps, args.tracemalloc, Path(tmp),
+                                   args.fault_rate > 0))
     finally:
         parent.send("stop")
         server.join(timeout=10)
@@ -164,7 +181,7 @@ def main() -> int:
     peak = max(s[2] for s in warm) / mb if warm else end[2] / mb
     print(f"after warm-up (sweep {base[0]}): RSS {base[2] / mb:.2f} -> {end[2] / mb:.2f} MB "
           f"(growth {growth:+.2f} MB, peak {peak:.2f} MB); fds {base[3]} -> {end[3]} ({fd_growth:+d})")
-    ok = growth < 5.0 and fd_growth <= 0 and r["failures"] == 0
+    ok = growth < 5.0 and fd_growth <= 0 and (r["failures"] == 0 or args.fault_rate > 0)
     print("PASS" if ok else "FAIL", "(target: < 5 MB RSS growth after warm-up, no fd growth, no failures)")
     for size, count, where in r.get("top", []):
         print(f"  {size / 1024:+9.1f} KiB {count:+7d} objects  {where}")
