@@ -15,7 +15,8 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-MIN_SLEEP_S = 1e-6  # guarantees progress when float rounding leaves a wait of ~0
+MIN_SLEEP_S = 1e-6
+PACE_CATCH_UP_S = 0.1  # a paced limiter behind its schedule (busy event loop) may start early by this much
 
 
 class SlidingWindowLimiter:
@@ -32,7 +33,8 @@ class SlidingWindowLimiter:
             raise ValueError(f"max_rps must be a positive integer, not {max_rps!r}")
         self.max_rps = int(max_rps)
         self.window = window
-        self.paced = paced  # also keep starts at least window/limit apart: no bursts, smoother load
+        self.paced = paced  # also spread starts evenly over the window: no bursts, smoother load
+        self._paced_at = -float("inf")  # paced: the next start's slot on an even schedule
         self._limit = self.max_rps
         self._clock = clock
         self._sleep = sleep
@@ -56,7 +58,7 @@ class SlidingWindowLimiter:
         now = self._clock()
         wait = starts[-limit] + self.window - now if len(starts) >= limit else 0.0
         if self.paced:
-            wait = max(wait, starts[-1] + self.window / limit - now)
+            wait = max(wait, self._paced_at - now)
         return max(0.0, wait)
 
     async def acquire(self) -> None:
@@ -70,9 +72,14 @@ class SlidingWindowLimiter:
                 now = self._clock()
                 wait = starts[-limit] + self.window - now if len(starts) >= limit else 0.0
                 if self.paced:
-                    wait = max(wait, starts[-1] + self.window / limit - now)
+                    wait = max(wait, self._paced_at - now)
                 if wait <= 0:
                     break
                 await self._sleep(max(wait, MIN_SLEEP_S))
-            starts.append(self._clock())
+            now = self._clock()
+            starts.append(now)
             self.started += 1
+            if self.paced:
+                # Slots follow an even schedule; after a stall the schedule may run behind by at most
+                # PACE_CATCH_UP_S, so lost time is partly made up without a burst (the window still caps it).
+                self._paced_at = max(self._paced_at, now - PACE_CATCH_UP_S) + self.window / self._limit

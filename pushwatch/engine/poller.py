@@ -44,8 +44,9 @@ INVALID_MESSAGE = "invalid or unknown task ID (90016)"
 # A request reaches the server some ms after its counted start, and that delay varies with the event loop's
 # load; starts are paced evenly and windows lengthened by this margin so the server's windows stay under the
 # limit too (measured in benchmarks/sweep.py).
-WINDOW_MARGIN_S = 0.04
+WINDOW_MARGIN_S = 0.05
 START_IN_FLIGHT = 4  # enough on loopback; grows with the measured round trip
+GROW_CHECK_S = 0.05  # while all slots are busy, re-estimate the round trip this often
 
 
 def concurrency_for(max_rps: int) -> int:
@@ -108,6 +109,7 @@ class Poller:
         self._allowed = min(self.concurrency, START_IN_FLIGHT)
         self._in_flight = 0
         self._slot_free = asyncio.Event()
+        self._sent_times: dict[int, float] = {}  # in-flight requests: when each was sent
         self.rtt: float | None = None  # smoothed seconds per request
         self._max_batch = max(1, int(getattr(source, "max_batch", 500)))
 
@@ -363,16 +365,29 @@ class Poller:
         """One request: an in-flight slot first, then the limiter, so a counted start is the moment of sending."""
         while self._in_flight >= self._allowed:
             self._slot_free.clear()
-            await self._slot_free.wait()
+            try:
+                await asyncio.wait_for(self._slot_free.wait(), GROW_CHECK_S)
+            except asyncio.TimeoutError:
+                self._grow_from_oldest()
         self._in_flight += 1
         sent: float | None = None
         try:
             await self.limiter.acquire()
             sw.requests += 1
             sent = self._mono()
+            self._sent_times[id(ids)] = sent
             return await self.source.fetch(ids)
         finally:
+            self._sent_times.pop(id(ids), None)
             self._release_slot(sent)
+
+    def _grow_from_oldest(self) -> None:
+        """Before the first answer arrives, the age of the oldest request is a lower bound of the round trip."""
+        if not self._sent_times:
+            return
+        age = self._mono() - min(self._sent_times.values())
+        needed = math.ceil(self.limiter.limit * age * 1.25) + 1
+        self._allowed = max(self._allowed, min(self.concurrency, needed))
 
     def _release_slot(self, sent: float | None) -> None:
         self._in_flight -= 1

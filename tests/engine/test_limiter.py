@@ -150,4 +150,7 @@ def test_paced_starts_are_evenly_spread(max_rps: int, holds: list[list[float]]) 
 
     starts = sorted(run_virtual(main()))
     assert max_in_any_window(starts, 1.04) <= max_rps
-    assert all(b - a >= 1.04 / max_rps - EPS for a, b in zip(starts, starts[1:]))
+    # Even spacing: any short stretch holds at most its share of the rate plus 0.1 s of catching up.
+    gap = 1.04 / max_rps
+    for span in (0.05, 0.3):
+        assert max_in_any_window(starts, span) <= (span + 0.1) / gap + 1 + EPS
