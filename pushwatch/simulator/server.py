@@ -103,10 +103,11 @@ class Simulator:
         self.clock = clock
         self.campaign = campaign if campaign is not None else Campaign.demo(clock())
         self.sdkappid = int(sdkappid)
-        self.admins = set(admins)
-        if not self.admins:
+        admin_list = list(admins)
+        if not admin_list:
             raise ValueError("at least one administrator is needed")
-        self.admin = next(iter(admins))
+        self.admins = set(admin_list)
+        self.admin = admin_list[0]  # the one to show and to sign for
         self.host = host
         self.port = port
         self.max_rps = max_rps
