@@ -34,6 +34,7 @@ from pushwatch.engine.events import (
 from pushwatch.engine.monitor import Monitor
 from pushwatch.errors import UserError
 from pushwatch.output import jsonl_line, plain_line, progress, status_word
+from pushwatch.store.state import StateError, StateStore
 from pushwatch.store.watchlist import WatchEntry, Watchlist, WatchlistError
 
 FLUSH_EVERY_S = 0.25
@@ -211,8 +212,26 @@ async def _watch(profiles: dict[str, Any], tasks: WatchedTasks, *, jsonl: bool) 
             holder["m"].stop()
 
     printer = LinePrinter(sys.stdout, jsonl=jsonl, show_profile=len(profiles) > 1, on_broken_pipe=stop)
+    store = StateStore()
+    problems: list[str] = []
+
+    def save(force: bool = False) -> None:
+        """Keep last-known state for `pushwatch list` and the next start (throttled by the store)."""
+        if "m" not in holder or problems:
+            return
+        try:
+            store.save(holder["m"].states.values(), force=force)
+        except StateError as exc:
+            problems.append(str(exc))
+            tasks.warn(f"{exc} (last-known state will not be kept)")
+
+    def on_event(event: Event) -> None:
+        printer(event)
+        if isinstance(event, SweepFinished):
+            save()
+
     try:
-        monitor = Monitor(profiles, tasks, printer)
+        monitor = Monitor(profiles, tasks, on_event)
     except ApiError as exc:
         raise UserError(exc.message) from None
     holder["m"] = monitor
@@ -226,6 +245,7 @@ async def _watch(profiles: dict[str, Any], tasks: WatchedTasks, *, jsonl: bool) 
         await monitor.run()
     finally:
         await monitor.aclose()
+        save(force=True)
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
                 loop.remove_signal_handler(sig)

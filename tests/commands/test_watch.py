@@ -141,6 +141,9 @@ def test_watch_jsonl_end_to_end(
     states = [d["state"] for d in docs if d["event"] == "state"]
     assert states[0] == "live" and "backing off" in states and states[-1] == "live"
     assert "Traceback" not in err
+    assert main(["list", "--json"]) == 0  # watch kept the last-known state for `list`
+    listed = {t["TaskId"]: t for t in json.loads(capsys.readouterr().out)["Tasks"]}
+    assert listed[PUSHING]["Status"] == 1 and listed[DONE]["Status"] == 2 and listed["bogus"].get("Invalid")
 
 
 # ----- the real command, as a process -------------------------------------------------------------------
