@@ -9,11 +9,13 @@ Loaded states are marked stale ("not yet refreshed") until the engine reports th
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,8 +28,11 @@ from pushwatch.store.atomic import StoreError, locked, write_atomic
 
 FORMAT_VERSION = 1
 SAVE_EVERY_S = 5.0
+SAVE_SHARE = 10.0  # wait at least this many times the last save's duration before the next one
 SAVED_HISTORY = 20  # points of history kept on disk per task (enough for a rate and a sparkline start)
 NOT_REFRESHED = "last known state, not yet refreshed"
+COLUMNS = ["profile", "task_id", "reported_at", "Status", "StartTime", "Finished", "Total", "invalid", "label", "history"]
+_STATUSES = {int(s): s for s in Status}
 
 Key = tuple[str, str]  # (profile, task_id)
 
@@ -49,7 +54,8 @@ class StateStore:
         self._clock = clock
         self._every = every
         self._last_save: float | None = None
-        self._others: dict[Key, dict[str, Any]] = {}  # other profiles' records, as last read
+        self._gap = every
+        self._others: dict[Key, list[Any]] = {}  # other profiles' records, as last read
         self._seen: tuple[int, int, int] | None = None
 
     def __repr__(self) -> str:
@@ -57,40 +63,43 @@ class StateStore:
 
     def load(self) -> dict[Key, TaskState]:
         self.problem = ""
-        records = self._read_records()
-        out: dict[Key, TaskState] = {}
-        for key, rec in records.items():
-            state = _state(key, rec)
-            if state is not None:
-                out[key] = state
+        with _no_gc():
+            rows = self._read_rows()
+            out: dict[Key, TaskState] = {}
+            for key, row in rows.items():
+                state = _state(row)
+                if state is not None:
+                    out[key] = state
         return out
 
     def save(self, states: Iterable[TaskState], *, force: bool = False) -> bool:
         """Save the states (throttled to one write every few seconds unless `force`); True when written.
         Records of profiles not in `states` (another running copy's) are kept. Raises StateError."""
         now = self._clock()
-        if not force and self._last_save is not None and now - self._last_save < self._every:
+        if not force and self._last_save is not None and now - self._last_save < self._gap:
             return False
-        mine: dict[Key, dict[str, Any]] = {}
+        began = time.perf_counter()
+        mine: dict[Key, list[Any]] = {}
         for s in states:
-            rec = _record(s)
-            if rec is not None:
-                mine[(s.profile, s.task_id)] = rec
+            row = _row(s)
+            if row is not None:
+                mine[(s.profile, s.task_id)] = row
         profiles = {p for p, _ in mine}
         try:
-            with locked(self.path):
+            with locked(self.path), _no_gc():
                 if self._stat() != self._seen or self._seen is None:
-                    self._others = self._read_records()
+                    self._others = self._read_rows()
                 kept = {k: r for k, r in self._others.items() if k[0] not in profiles}
-                doc = {"version": FORMAT_VERSION, "saved_at": now, "tasks": [
-                    {"profile": p, "task_id": t, **r} for (p, t), r in {**kept, **mine}.items()
-                ]}
+                merged = kept | mine
+                doc = {"version": FORMAT_VERSION, "saved_at": now, "columns": COLUMNS, "tasks": list(merged.values())}
                 write_atomic(self.path, json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode())
                 self._seen = self._stat()
-                self._others = kept | mine
+                self._others = merged
         except StoreError as exc:
             raise StateError(str(exc)) from None
         self._last_save = now
+        # Never spend more than ~10% of the time saving: a 100k-task save takes ~1 s, so it then waits 10 s.
+        self._gap = max(self._every, SAVE_SHARE * (time.perf_counter() - began))
         return True
 
     def _stat(self) -> tuple[int, int, int] | None:
@@ -100,7 +109,7 @@ class StateStore:
             return None
         return (st.st_ino, st.st_size, st.st_mtime_ns)
 
-    def _read_records(self) -> dict[Key, dict[str, Any]]:
+    def _read_rows(self) -> dict[Key, list[Any]]:
         seen = self._stat()
         try:
             data = self.path.read_bytes()
@@ -115,10 +124,13 @@ class StateStore:
             doc = json.loads(data)
             if not isinstance(doc, dict) or doc.get("version") != FORMAT_VERSION:
                 raise ValueError("unknown layout")
-            records = {}
-            for rec in doc["tasks"]:
-                records[(str(rec["profile"]), str(rec["task_id"]))] = rec
-            return records
+            if doc.get("columns") != COLUMNS:
+                raise ValueError("unknown columns")
+            rows = {}
+            for row in doc["tasks"]:
+                if isinstance(row, list) and len(row) == len(COLUMNS):
+                    rows[(str(row[0]), str(row[1]))] = row
+            return rows
         except (ValueError, KeyError, TypeError) as exc:
             aside = self.path.with_name(self.path.name + ".unreadable")
             try:
@@ -131,53 +143,59 @@ class StateStore:
             return {}
 
 
-def _record(s: TaskState) -> dict[str, Any] | None:
-    if s.report is None and not s.invalid:
+def _row(s: TaskState) -> list[Any] | None:
+    """One task as a compact row (see COLUMNS); None when nothing is known worth keeping."""
+    r = s.report
+    if r is None and not s.invalid:
         return None
-    rec: dict[str, Any] = {}
-    if s.report is not None:
-        rec["report"] = s.report.to_api()
-        rec["reported_at"] = s.reported_at
-    if s.invalid:
-        rec["invalid"] = True
-    if s.label:
-        rec["label"] = s.label
-    if s.history:
-        rec["history"] = list(s.history)[-SAVED_HISTORY:]
-    return rec
+    flat: list[float] = []
+    for t, f in list(s.history)[-SAVED_HISTORY:]:
+        flat += (t, f)
+    return [
+        s.profile,
+        s.task_id,
+        s.reported_at if r is not None else None,
+        int(r.status) if r is not None else None,
+        r.start_time.isoformat(" ") if r is not None and r.start_time is not None else None,
+        r.finished if r is not None else None,
+        r.total if r is not None else None,
+        1 if s.invalid else 0,
+        s.label,
+        flat,
+    ]
 
 
-def _state(key: Key, rec: dict[str, Any]) -> TaskState | None:
-    """A TaskState from a saved record; None for a record this version cannot use."""
+def _state(row: list[Any]) -> TaskState | None:
+    """A TaskState from a saved row, marked stale; None for a row this version cannot use."""
     try:
-        profile, task_id = key
-        state = TaskState(task_id=task_id, profile=profile, label=str(rec.get("label", "")))
-        raw = rec.get("report")
-        if raw is not None:
-            state.report = _report(raw)
-            at = rec.get("reported_at")
-            state.reported_at = float(at) if isinstance(at, (int, float)) else None
+        profile, task_id, reported_at, status, start, finished, total, invalid, label, flat = row
+        state = TaskState(task_id=str(task_id), profile=str(profile), label=str(label or ""))
+        if status is not None:
+            state.report = Report(
+                state.task_id,
+                _STATUSES[status],
+                datetime.fromisoformat(start) if start else None,
+                None if finished is None else int(finished),
+                None if total is None else int(total),
+            )
             # Stale until the engine answers again: the user sees data at once, marked as not refreshed.
-            state.error = NOT_REFRESHED
-            state.error_at = state.reported_at if state.reported_at is not None else 0.0
-            if state.reported_at is None:
-                state.reported_at = 0.0
-        state.invalid = bool(rec.get("invalid", False))
-        state.history = deque(
-            ((float(t), int(f)) for t, f in rec.get("history", [])), maxlen=HISTORY_LEN
-        )
+            state.reported_at = float(reported_at) if reported_at is not None else 0.0
+            state.error, state.error_at = NOT_REFRESHED, state.reported_at
+        state.invalid = bool(invalid)
+        if flat:
+            state.history = deque(zip(map(float, flat[0::2]), map(int, flat[1::2])), maxlen=HISTORY_LEN)
         return state
     except (ValueError, TypeError, KeyError):
         return None
 
 
-def _report(raw: dict[str, Any]) -> Report:
-    start = raw.get("StartTime")
-    finished, total = raw.get("Finished"), raw.get("Total")
-    return Report(
-        task_id=str(raw["TaskId"]),
-        status=Status(int(raw["Status"])),
-        start_time=datetime.fromisoformat(start) if isinstance(start, str) and start else None,
-        finished=int(finished) if finished is not None else None,
-        total=int(total) if total is not None else None,
-    )
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Building 100k small objects triggers many useless full collections; pause the collector meanwhile."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

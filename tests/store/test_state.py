@@ -58,12 +58,13 @@ def test_roundtrip_marks_loaded_states_as_not_refreshed(path: Path) -> None:
     assert not la.stale and la.error == ""
 
 
-def test_saved_reports_use_api_field_names(path: Path) -> None:
+def test_saved_rows_are_compact_and_named(path: Path) -> None:
     StateStore(path).save([reported("p", "a", Status.FINISHED, 90, 100, 5.0)])
     doc = json.loads(path.read_text())
     assert doc["version"] == 1
-    assert doc["tasks"][0]["report"] == {
-        "TaskId": "a", "Status": 2, "StartTime": "2023-11-15 06:13:20", "Finished": 90, "Total": 100,
+    row = dict(zip(doc["columns"], doc["tasks"][0]))
+    assert {k: row[k] for k in ("task_id", "Status", "StartTime", "Finished", "Total", "reported_at")} == {
+        "task_id": "a", "Status": 2, "StartTime": "2023-11-15 06:13:20", "Finished": 90, "Total": 100, "reported_at": 5.0,
     }
 
 
@@ -107,14 +108,26 @@ def test_unreadable_state_file_is_set_aside(path: Path) -> None:
     assert set(StateStore(path).load()) == {("p", "a")}
 
 
-def test_bad_records_are_skipped(path: Path) -> None:
-    path.parent.mkdir(parents=True)
-    path.write_text(json.dumps({"version": 1, "tasks": [
-        {"profile": "p", "task_id": "good", "report": {"TaskId": "good", "Status": 1, "Finished": 1, "Total": 2}},
-        {"profile": "p", "task_id": "bad", "report": {"TaskId": "bad", "Status": 7}},
-        {"profile": "p", "task_id": "bad2", "report": {"TaskId": "bad2", "Status": 1, "StartTime": "noon"}},
-    ]}))
+def test_bad_rows_are_skipped(path: Path) -> None:
+    good = StateStore(path)
+    good.save([reported("p", "good", Status.PUSHING, 1, 2, 1.0)])
+    doc = json.loads(path.read_text())
+    row = doc["tasks"][0]
+    doc["tasks"] += [
+        ["p", "bad", 1.0, 7, None, 1, 2, 0, "", []],  # unknown status
+        ["p", "bad2", 1.0, 1, "noon", 1, 2, 0, "", []],  # bad StartTime
+        ["p", "short"],  # wrong length
+        row[:1] + ["hist"] + row[2:9] + [["x", 1]],  # bad history
+    ]
+    path.write_text(json.dumps(doc))
     assert set(StateStore(path).load()) == {("p", "good")}
+
+
+def test_unknown_layout_is_set_aside(path: Path) -> None:
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"version": 1, "columns": ["x"], "tasks": []}))
+    store = StateStore(path)
+    assert store.load() == {} and "unreadable" in store.problem
 
 
 def test_full_disk_is_a_clear_error(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -130,3 +143,16 @@ def test_full_disk_is_a_clear_error(path: Path, monkeypatch: pytest.MonkeyPatch)
         store.save([reported("p", "b", Status.PUSHING, 1, 2, 1.0)], force=True)
     monkeypatch.undo()
     assert path.read_bytes() == before
+
+
+def test_slow_saves_are_spaced_out(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    store = StateStore(path, clock=clock, every=5.0)
+    ticks = iter([0.0, 2.0])  # perf_counter around the save: it took 2 s
+    monkeypatch.setattr("pushwatch.store.state.time.perf_counter", lambda: next(ticks))
+    assert store.save([reported("p", "a", Status.PUSHING, 1, 2, 1.0)]) is True
+    clock.t += 19.0
+    assert store.save([reported("p", "a", Status.PUSHING, 1, 2, 1.0)]) is False  # 10 x 2 s not yet over
+    monkeypatch.setattr("pushwatch.store.state.time.perf_counter", lambda: 0.0)
+    clock.t += 1.0
+    assert store.save([reported("p", "a", Status.PUSHING, 1, 2, 1.0)]) is True
