@@ -121,6 +121,8 @@ def load_config_file(env: Mapping[str, str] | None = None) -> ConfigFile:
         return ConfigFile(path, False, None, {})
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file or move it away") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); expected a TOML file") from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: is a folder, expected the config file") from None
     except OSError as exc:
@@ -140,7 +142,8 @@ def load_config_file(env: Mapping[str, str] | None = None) -> ConfigFile:
     for name, table in profiles.items():
         if not _NAME.match(name):
             raise ConfigError(
-                f"{path}: [profiles.{name}]: bad profile name; expected letters, digits, '_', '-' or '.'"
+                f"{path}: [profiles.{name if name.isprintable() else repr(name)}]: bad profile name; "
+                f"expected letters, digits, '_', '-' or '.'"
             )
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: profiles.{name} = {_show(table)}; expected a table [profiles.{name}]")
@@ -261,7 +264,6 @@ def explain_profile(
     return _resolve(chosen, flags, env, config, active=True)
 
 
-_MISSING = object()
 
 
 def _resolve(
@@ -405,6 +407,8 @@ def _secret_in_config(table: Mapping[str, Any], key: str, config: ConfigFile, se
 
 
 def _read_secret_file(path: Path, where: str) -> str:
+    if not str(path).isprintable():  # NUL, line breaks, escapes: not a real path, and not fit for a message
+        raise ConfigError(f"{where}: {str(path)!r} is not a usable path; expected a file holding the secret key")
     try:
         _require_private(path, where, "it holds the secret key")
         text = path.read_text(encoding="utf-8")

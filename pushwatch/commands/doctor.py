@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print()
     _print_profile(res)
+    problems += _print_other_profiles(res.name, watchlist)
     if res.error is not None:
         print(f"\nPROBLEM: {res.error}")
         return 1
@@ -112,6 +113,31 @@ def _print_profile(res: Resolution) -> None:
         print(f"  {'usersig':<16}from {sig_src}")
     if p is not None:
         print(f"  {'requests go to':<16}{', '.join(p.endpoints)}")
+
+
+def _print_other_profiles(active: str, watchlist: Watchlist) -> int:
+    """Say which other profiles exist and flag tasks whose profile is nowhere defined; returns problems."""
+    try:
+        config = load_config_file()
+    except ConfigError:
+        return 0
+    counts: dict[str, int] = {}
+    for e in watchlist.entries:
+        counts[e.profile] = counts.get(e.profile, 0) + 1
+    if counts:
+        shown = ", ".join(f"{name} {n}" for name, n in counts.items())
+        print(f"  {'tasks':<16}{sum(counts.values())} watched ({shown})")
+    others = [n for n in config.profiles if n != active]
+    if others:
+        print(f"  {'other profiles':<16}{', '.join(others)}  (check one with: pushwatch --profile NAME doctor)")
+    orphans = [n for n in counts if n != active and n not in config.profiles]
+    if orphans:
+        print(
+            f"  PROBLEM: tasks belong to profile(s) {', '.join(orphans)} that {config.path} does not define; "
+            "they cannot be polled until a [profiles.NAME] table exists"
+        )
+        return 1
+    return 0
 
 
 async def check_credentials(profile: Profile) -> bool:

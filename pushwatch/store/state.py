@@ -9,13 +9,11 @@ Loaded states are marked stale ("not yet refreshed") until the engine reports th
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from pushwatch import paths
 from pushwatch.api.models import Report, Status
 from pushwatch.engine.events import HISTORY_LEN, TaskState
 from pushwatch.errors import UserError
+from pushwatch.store import no_gc as _no_gc
 from pushwatch.store.atomic import StoreError, locked, write_atomic
 
 FORMAT_VERSION = 1
@@ -187,15 +186,3 @@ def _state(row: list[Any]) -> TaskState | None:
         return state
     except (ValueError, TypeError, KeyError):
         return None
-
-
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """Building 100k small objects triggers many useless full collections; pause the collector meanwhile."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

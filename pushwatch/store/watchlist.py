@@ -31,6 +31,7 @@ import tomli_w
 
 from pushwatch import paths
 from pushwatch.errors import UserError
+from pushwatch.store import no_gc
 from pushwatch.store.atomic import StoreError, locked, write_atomic
 
 FORMAT_VERSION = 1
@@ -119,7 +120,8 @@ class Watchlist:
         return self.entries
 
     def check(self) -> str:
-        """Why the file cannot be used ('' when it can), without moving or changing anything (doctor)."""
+        """Why the file cannot be used ('' when it can, and then `entries` holds it), without moving or
+        changing anything (for doctor)."""
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
@@ -127,7 +129,7 @@ class Watchlist:
         except OSError as exc:
             return f"cannot read {self.path}: {exc.strerror or exc}"
         try:
-            _decode(data)
+            self.entries = _decode(data)
         except _NewerFormat as exc:
             return f"{self.path} was written by a newer pushwatch (format version {exc.args[0]})"
         except _Corrupt as exc:
@@ -157,7 +159,8 @@ class Watchlist:
             raise WatchlistError(f"cannot read {self.path}: {exc.strerror or exc}") from None
         self._seen = seen
         try:
-            return _decode(data)
+            with no_gc():
+                return _decode(data)
         except _NewerFormat as exc:
             raise WatchlistError(
                 f"{self.path} was written by a newer pushwatch (format version {exc.args[0]}, this one reads "

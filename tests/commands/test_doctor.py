@@ -109,3 +109,15 @@ def test_unwritable_data_dir(run, sim_env: Simulator, monkeypatch: pytest.Monkey
     (isolated / "file").write_text("")
     r = run("doctor")
     assert r.code == 1 and "PROBLEM: data dir" in r.out
+
+
+def test_tasks_of_undefined_profiles_are_flagged(run, sim_env: Simulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    run("add", "a", "b")
+    monkeypatch.setenv("PUSHWATCH_PROFILE", "ghost")
+    run("add", "c")
+    monkeypatch.delenv("PUSHWATCH_PROFILE")
+    r = run("doctor")
+    assert r.code == 1
+    assert "  tasks           3 watched (default 2, ghost 1)" in r.out
+    assert "PROBLEM: tasks belong to profile(s) ghost that" in r.out
+    assert "OK: credentials accepted" in r.out  # the active profile itself is fine
