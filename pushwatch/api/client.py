@@ -76,7 +76,11 @@ def is_loopback(host: str) -> bool:
 
 def check_endpoint(endpoint: str) -> str:
     """Normalise a base URL; refuse plain http except to loopback (a UserSig must not cross a network in clear)."""
-    parts = urlsplit(endpoint.strip())
+    try:
+        parts = urlsplit(endpoint.strip())
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number in 0..65535)
+    except ValueError as exc:
+        raise EndpointError(f"endpoint {redact_url(endpoint)!r} is not a valid URL ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise EndpointError(f"endpoint {redact_url(endpoint)!r} is not an http(s) URL with a host")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
