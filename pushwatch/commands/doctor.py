@@ -16,6 +16,7 @@ from typing import Any
 
 from pushwatch import paths
 from pushwatch.api.client import ReportClient
+from pushwatch.commands._common import add_profile_option
 from pushwatch.api.models import ApiError, ErrorKind, ServiceError, TransportError
 from pushwatch.config import ConfigError, Resolution, explain_profile, load_config_file
 from pushwatch.engine.profile import Profile
@@ -26,12 +27,13 @@ PROBE_TIMEOUT_S = 10.0
 
 
 def register(subparsers: Any) -> None:
-    subparsers.add_parser(
+    p = subparsers.add_parser(
         "doctor",
         help="check configuration and credentials with one harmless request",
         description="Show where pushwatch keeps its files, which profile is used and where each setting "
         "comes from, then check the credentials with one harmless request.",
     )
+    add_profile_option(p)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -121,3 +121,11 @@ def test_tasks_of_undefined_profiles_are_flagged(run, sim_env: Simulator, monkey
     assert "  tasks           3 watched (default 2, ghost 1)" in r.out
     assert "PROBLEM: tasks belong to profile(s) ghost that" in r.out
     assert "OK: credentials accepted" in r.out  # the active profile itself is fine
+
+
+def test_profile_option_after_the_command(run, sim_env: Simulator, isolated: Path) -> None:
+    cfg = isolated / "config"
+    cfg.mkdir()
+    (cfg / "config.toml").write_text("[profiles.a]\nsdkappid = 1\n[profiles.b]\nsdkappid = 2\n")
+    r = run("doctor", "--profile", "b")
+    assert "profile           b\n" in r.out and "other profiles  a" in r.out
