@@ -71,11 +71,15 @@ class StateStore:
                     out[key] = state
         return out
 
+    def due(self) -> bool:
+        """Whether a throttled save would write now (cheap; lets a caller skip preparing one)."""
+        return self._last_save is None or self._clock() - self._last_save >= self._gap
+
     def save(self, states: Iterable[TaskState], *, force: bool = False) -> bool:
         """Save the states (throttled to one write every few seconds unless `force`); True when written.
         Records of profiles not in `states` (another running copy's) are kept. Raises StateError."""
         now = self._clock()
-        if not force and self._last_save is not None and now - self._last_save < self._gap:
+        if not force and not self.due():
             return False
         began = time.perf_counter()
         mine: dict[Key, list[Any]] = {}

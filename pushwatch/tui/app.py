@@ -76,6 +76,7 @@ class WatchlistLike(Protocol):
 class StateStoreLike(Protocol):
     def load(self) -> dict[tuple[str, str], TaskState]: ...
     def save(self, states: Iterable[TaskState], *, force: bool = False) -> bool: ...
+    def due(self) -> bool: ...
 
 
 class MemoryWatchlist:
@@ -165,6 +166,7 @@ class PushwatchApp(App[int]):
         self.default_profile = default_profile or next(iter(self.profiles), "default")
         self.watchlist: WatchlistLike = watchlist if watchlist is not None else MemoryWatchlist(entries, clock)
         self.state_store = state_store
+        self._saving = False  # a periodic state save is running in a thread
         self.clock = clock
         self._theme_choice = theme
         self._handle_signals = handle_signals
@@ -299,7 +301,10 @@ class PushwatchApp(App[int]):
                 self._sync_entries(self.watchlist.load())
         except Exception as exc:
             self._show_error("Watchlist", exc)
-        self._save_state(force=False)
+        try:
+            self._save_state(force=False)
+        except Exception as exc:  # a timer callback that raises would end the app
+            self._show_error("Saving state", exc)
         self._update_lines()
 
     def _update_lines(self) -> None:
@@ -366,12 +371,31 @@ class PushwatchApp(App[int]):
         self._dirty = True
 
     def _save_state(self, force: bool) -> None:
-        if self.state_store is None:
+        """Forced saves (quit, signals) run here; periodic ones in a thread, so a 10k-task save (~0.2 s)
+        never stalls key presses. Only references are taken here; rows are built off the event loop."""
+        store = self.state_store
+        if store is None:
             return
-        try:
-            self.state_store.save(list(self.model.states()), force=force)
-        except Exception as exc:
-            self._show_error("Saving state", exc)
+        if force:
+            try:
+                store.save(list(self.model.states()), force=True)
+            except Exception as exc:
+                self._show_error("Saving state", exc)
+            return
+        if self._saving or not store.due():
+            return
+        states = list(self.model.states())
+        self._saving = True
+
+        def save() -> None:
+            try:
+                store.save(states)
+            except Exception as exc:
+                self.call_from_thread(self._show_error, "Saving state", exc)
+            finally:
+                self._saving = False
+
+        self.run_worker(save, thread=True, group="state-save", exit_on_error=False)
 
     def _cursor_state(self) -> TaskState | None:
         key = self.model.cursor_key

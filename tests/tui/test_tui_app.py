@@ -273,6 +273,9 @@ async def test_quit_saves_state_and_closes_the_engine():
             saved.append((force, [s.task_id for s in states]))
             return True
 
+        def due(self):
+            return False
+
     app = make_app(["t1"], state_store=Store())
     async with app.run_test(size=SIZE) as pilot:
         monitor = app.monitor
@@ -281,6 +284,35 @@ async def test_quit_saves_state_and_closes_the_engine():
     assert app.return_code == 0
     assert (True, ["t1"]) in saved
     assert "stop" in monitor.calls and "aclose" in monitor.calls
+
+
+async def test_periodic_state_saves_run_off_the_event_loop():
+    import threading
+
+    threads = []
+
+    class Store:
+        def load(self):
+            return {}
+
+        def save(self, states, *, force=False):
+            threads.append((force, threading.get_ident()))
+            return True
+
+        def due(self):
+            return True
+
+    app = make_app(["t1"], state_store=Store())
+    async with app.run_test(size=SIZE) as pilot:
+        loop_thread = threading.get_ident()
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if threads:
+                break
+        await pilot.press("q")
+    periodic = [t for force, t in threads if not force]
+    assert periodic and all(t != loop_thread for t in periodic)
+    assert any(force for force, _ in threads)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
@@ -294,6 +326,9 @@ async def test_sigterm_and_sighup_save_state_and_exit_cleanly(sig):
         def save(self, states, *, force=False):
             saved.append(force)
             return True
+
+        def due(self):
+            return False
 
     app = make_app(["t1"], state_store=Store(), handle_signals=True)
     async with app.run_test(size=SIZE) as pilot:
