@@ -24,7 +24,6 @@ from pushwatch.commands._common import add_profile_option, profile_arg
 from pushwatch.config import choose_profile_name, default_profile_name, resolve_profiles
 from pushwatch.engine.events import (
     Event,
-    ProfileState,
     StateChanged,
     SweepFinished,
     TaskFailed,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 
 from pushwatch.api.client import ReportClient
 from pushwatch.api.usersig import Signer
