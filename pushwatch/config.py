@@ -108,7 +108,7 @@ class ConfigFile:
     path: Path
     exists: bool
     default_profile: str | None
-    profiles: dict[str, dict[str, Any]]
+    profiles: dict[str, dict[str, Any]] = field(repr=False)  # may hold secret_key/usersig: never in a repr
 
 
 def load_config_file(env: Mapping[str, str] | None = None) -> ConfigFile:
