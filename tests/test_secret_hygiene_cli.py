@@ -252,7 +252,7 @@ async def test_custom_ca_bundle_from_config_reaches_the_client(tls_files: tuple[
         assert plain.ca_bundle is None
         client = make_source(plain)
         try:
-            with pytest.raises(TransportError):
+            with pytest.raises(TransportError, match="TLS certificate of .* could not be verified; .* ca_bundle"):
                 await client.fetch(ids)
         finally:
             await client.aclose()

@@ -11,6 +11,7 @@ import json
 import logging
 import random
 import re
+import ssl
 from collections.abc import Sequence
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -38,6 +39,17 @@ _USERSIG_IN_URL = re.compile(r"(usersig=)[^&\s'\"]*", re.IGNORECASE)
 def redact_url(text: str) -> str:
     """Replace any `usersig=` query value in `text` with `***`."""
     return _USERSIG_IN_URL.sub(r"\1***", text)
+
+
+def _tls_failure(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class _RedactFilter(logging.Filter):
@@ -168,8 +180,13 @@ class ReportClient:
                 data = await self._read_capped(response)
         except httpx.TimeoutException as exc:
             raise TransportError(f"no answer from {self._host()} in time ({type(exc).__name__})") from None
-        except httpx.ConnectError:
+        except httpx.ConnectError as exc:
             host = self._host()
+            if _tls_failure(exc):  # not "refused": the fix is a CA bundle, not the network
+                raise TransportError(
+                    f"TLS certificate of {host} could not be verified; if a private CA or an inspecting proxy "
+                    f"signs it, set ca_bundle to its PEM file (verification cannot be turned off)"
+                ) from None
             self._fail_over()
             raise TransportError(f"cannot connect to {host} (refused or unreachable)") from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
