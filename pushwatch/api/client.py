@@ -126,7 +126,7 @@ class ReportClient:
         self._active = 0
         self.signer = signer
         # TLS verification is always on; a custom CA bundle may replace the default roots, nothing turns it off.
-        verify: str | bool = ca_bundle if ca_bundle else True
+        verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
