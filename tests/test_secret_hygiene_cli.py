@@ -256,3 +256,22 @@ async def test_custom_ca_bundle_from_config_reaches_the_client(tls_files: tuple[
                 await client.fetch(ids)
         finally:
             await client.aclose()
+
+
+def test_a_ca_bundle_that_is_not_pem_is_one_clear_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "ca.pem"
+    bogus.write_text("not a certificate\n")
+    (tmp_path / "config.toml").write_text(
+        f'[profiles.default]\nsdkappid = 1\nendpoint = "https://example.com"\nca_bundle = "{bogus}"\n'
+    )
+    env = base_env_plain(tmp_path)
+    code, out, err = run(env, "report", "1_1_1")
+    assert code == 2 and "ca_bundle" in err and "not a readable PEM" in err and len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+
+
+def base_env_plain(folder: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PUSHWATCH_")}
+    env.update({"PUSHWATCH_CONFIG_DIR": str(folder), "PUSHWATCH_DATA_DIR": str(folder / "data"),
+                "PUSHWATCH_SECRET_KEY": KEY, "PYTHONPATH": str(REPO)})
+    return env

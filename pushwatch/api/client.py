@@ -126,7 +126,12 @@ class ReportClient:
         self._active = 0
         self.signer = signer
         # TLS verification is always on; a custom CA bundle may replace the default roots, nothing turns it off.
-        verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
+        verify: ssl.SSLContext | bool = True
+        if ca_bundle:
+            try:
+                verify = ssl.create_default_context(cafile=ca_bundle)
+            except (OSError, ssl.SSLError) as exc:
+                raise EndpointError(f"ca_bundle {ca_bundle}: not a readable PEM file of CA certificates ({exc})") from None
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
