@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pushwatch.engine.events import Event, SweepFinished, TaskFailed  # noqa: E402
+from pushwatch.engine.events import Event, ProfileState, StateChanged, SweepFinished, TaskFailed  # noqa: E402
 from pushwatch.engine.limiter import SlidingWindowLimiter  # noqa: E402
 from pushwatch.engine.monitor import Monitor, make_source  # noqa: E402
 from pushwatch.engine.profile import Profile  # noqa: E402
@@ -80,6 +80,7 @@ async def soak(
     limiter = SlidingWindowLimiter(max_rps)
     samples: list[tuple[int, float, int, int]] = []  # (sweep, seconds, rss, fds)
     failures = 0
+    retries = 0  # times the profile went to "backing off" (a request failed and was retried)
     done = asyncio.Event()
     monitor: Monitor
     started = time.perf_counter()
@@ -90,9 +91,11 @@ async def soak(
         return [(e.profile, e.task_id) for e in watchlist.current()]
 
     def on_event(event: Event) -> None:
-        nonlocal failures
+        nonlocal failures, retries
         if isinstance(event, TaskFailed):
             failures += 1
+        elif isinstance(event, StateChanged) and event.state is ProfileState.BACKING_OFF:
+            retries += 1
         elif isinstance(event, SweepFinished):
             n = event.number
             if n % 50 == 0:
@@ -125,6 +128,7 @@ async def soak(
         "sweeps": poller.sweeps,
         "seconds": elapsed,
         "failures": failures,
+        "retries": retries,
         "samples": samples,
         "warm": warm,
         "consumer_errors": poller.consumer_errors,
@@ -168,7 +172,7 @@ def main() -> int:
     samples = r["samples"]
     mb = 1024 * 1024
     print(f"{r['sweeps']:,} sweeps of {args.ids} IDs in {r['seconds']:.0f} s "
-          f"({r['sweeps'] / r['seconds']:.0f} sweeps/s), {r['failures']} task failures, "
+          f"({r['sweeps'] / r['seconds']:.0f} sweeps/s), {r['retries']} retried failures, {r['failures']} task failures, "
           f"{r['consumer_errors']} consumer errors")
     print(f"{'sweep':>8} {'seconds':>8} {'RSS MB':>8} {'fds':>5}")
     for n, t, rss, fds in samples:
