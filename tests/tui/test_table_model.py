@@ -166,3 +166,26 @@ def test_recent_errors_keep_distinct_messages():
     for msg in ("one", "one", "two"):
         m.apply(TaskFailed("default", "a", msg, ErrorKind.RETRYABLE, T0))
     assert [e for _, e in m.recent_errors(("default", "a"))] == ["one", "two"]
+
+
+def test_a_task_turning_incomplete_moves_first_even_when_its_sort_value_is_unchanged():
+    m = model_with("a", "b", "c")
+    for i in "abc":
+        m.set_label(("default", i), "same")
+        m.apply(reported(i, 1, 1, 10))
+    m.set_sort(Column.LABEL, False)
+    assert order(m) == ["a", "b", "c"]
+    m.apply(reported("c", 2, 5, 10))  # finished short: label (the sort value) did not change
+    assert order(m) == ["c", "a", "b"]
+
+
+def test_descending_keeps_unknown_values_last_and_incomplete_first():
+    m = model_with("a", "b", "c", "d")
+    m.apply(reported("a", 1, 5, 10))
+    m.apply(reported("b", 1, 9, 10))
+    m.apply(reported("c", 2, 1, 10))  # incomplete, lowest progress
+    # d: never reported, unknown progress
+    m.set_sort(Column.PROGRESS, descending=True)
+    assert order(m) == ["c", "b", "a", "d"]
+    m.toggle_direction()
+    assert order(m) == ["c", "a", "b", "d"]
