@@ -167,6 +167,7 @@ class PushwatchApp(App[int]):
         self.watchlist: WatchlistLike = watchlist if watchlist is not None else MemoryWatchlist(entries, clock)
         self.state_store = state_store
         self._saving = False  # a periodic state save is running in a thread
+        self._lines: dict[str, str] = {}  # what the header and summary bars show now
         self.clock = clock
         self._theme_choice = theme
         self._handle_signals = handle_signals
@@ -310,10 +311,8 @@ class PushwatchApp(App[int]):
     def _update_lines(self) -> None:
         summary = self.model.summary()
         overall = self.status.overall()
-        self.query_one("#header", Static).update(st.header_text(self.status, self.clock()))
-        self.query_one("#summary", Static).update(
-            st.summary_text(summary, shown=len(self.model), filter_text=self.model.filter_text)
-        )
+        self._set_line("#header", st.header_text(self.status, self.clock()))
+        self._set_line("#summary", st.summary_text(summary, shown=len(self.model), filter_text=self.model.filter_text))
         self.set_class(overall is ProfileState.STOPPED, "-error")
         self.set_class(overall is ProfileState.PAUSED, "-paused")
         title = st.title_text(summary, overall)
@@ -322,6 +321,13 @@ class PushwatchApp(App[int]):
             self.title = title
             self.sub_title = ", ".join(f"{p.name}@{p.host}" for p in self.status.profiles.values())
             self._write_terminal(f"\x1b]2;{_printable(title)}\x07")
+
+    def _set_line(self, selector: str, text: str) -> None:
+        """Repaint a one-line bar only when its text changed, and without a layout pass (fixed height):
+        an idle monitor then writes almost nothing to the terminal."""
+        if self._lines.get(selector) != text:
+            self._lines[selector] = text
+            self.query_one(selector, Static).update(text, layout=False)
 
     def _write_terminal(self, text: str) -> None:
         if not self.is_headless and self._driver is not None:
