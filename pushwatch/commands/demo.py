@@ -238,15 +238,9 @@ def run(args: argparse.Namespace) -> int:
     ).check()
     with DemoSetup.start(options) as demo, _isolated_env(demo):
         app = demo.build_app()
-        quit_on_ctrl_c(app)
         result = app.run()
     return int(result or 0)
 
-
-def quit_on_ctrl_c(app: Any) -> None:
-    """Ctrl-C quits the demo like q (Textual's default only says how to quit); in the filter box it still copies,
-    since the focused input's own binding comes first."""
-    app.action_help_quit = app.action_quit
 
 
 @contextmanager

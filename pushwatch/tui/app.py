@@ -549,6 +549,11 @@ class PushwatchApp(App[int]):
         await self.shutdown()
         self.exit(0)
 
+    async def action_help_quit(self) -> None:
+        """Ctrl-C quits like q: operators press it by reflex, and Textual's default only says how to quit.
+        (In the filter box the input's own ctrl+c binding comes first.)"""
+        await self.action_quit()
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for b in self.BINDINGS:

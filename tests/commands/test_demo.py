@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pushwatch.commands.demo import INVALID_ID, PROFILE_NAME, DemoOptions, DemoSetup, quit_on_ctrl_c
+from pushwatch.commands.demo import INVALID_ID, PROFILE_NAME, DemoOptions, DemoSetup
 from pushwatch.simulator import DEMO_SECRET_KEY
 from pushwatch.tui.table_model import Category
 
@@ -137,7 +137,6 @@ async def test_demo_app_shows_every_state_through_the_real_engine() -> None:
 async def test_ctrl_c_quits_the_demo_app() -> None:
     with DemoSetup.start(DemoOptions()) as demo:
         app = demo.build_app(handle_signals=False)
-        quit_on_ctrl_c(app)
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("ctrl+c")
             await asyncio.wait_for(_exited(app), DEADLINE_S)

@@ -521,3 +521,14 @@ async def test_ten_thousand_rows_render_only_the_visible_lines():
         await pilot.press("end")
         await settle(pilot, app)
         assert app.model.cursor_index == 9_999
+
+
+async def test_ctrl_c_quits_the_monitor():
+    app = make_app(["t1"])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+c")
+        for _ in range(100):
+            if app.return_code is not None:
+                break
+            await asyncio.sleep(0.02)
+    assert app.return_code == 0
