@@ -7,6 +7,7 @@ visible order) and so that sorting and filtering are tested without a terminal. 
 
 from __future__ import annotations
 
+import bisect
 import enum
 import time
 from collections import deque
@@ -186,6 +187,18 @@ class Finish:
     shortfall: int
 
 
+class _Descending:
+    """Inverts comparison, so `bisect` can search an order sorted descending."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: tuple) -> None:
+        self.key = key
+
+    def __lt__(self, other: _Descending) -> bool:
+        return other.key < self.key
+
+
 @dataclass
 class TableModel:
     """Rows keyed by (profile, task_id) with a sort column, direction, filter and a cursor that follows its task."""
@@ -199,7 +212,9 @@ class TableModel:
     _rows: dict[Key, _Row] = field(default_factory=dict)
     _order: list[Key] = field(default_factory=list)
     _index: dict[Key, int] = field(default_factory=dict)
-    _order_dirty: bool = False
+    _index_valid: bool = True
+    _order_dirty: bool = False  # the whole order must be rebuilt (sort or filter changed)
+    _moved: set[Key] = field(default_factory=set)  # rows whose place may have changed since the last order
     _counts: dict[Category, int] = field(default_factory=dict)
     _finished_sum: int = 0
     _total_sum: int = 0
@@ -260,15 +275,14 @@ class TableModel:
         return row.state
 
     def remove(self, key: Key) -> bool:
-        row = self._rows.pop(key, None)
-        if row is None:
+        if key not in self._rows:
             return False
+        i = self.index_of(key) if key == self.cursor_key else None
+        row = self._rows.pop(key)
         self._uncount(row)
-        if key in self._index:
-            self._order_dirty = True
+        self._moved.add(key)
         if key == self.cursor_key:
             # Keep the cursor near where it was: on the next visible row, else the previous one.
-            i = self._index.get(key)
             self._ensure_order()
             if self._order:
                 self.cursor_key = self._order[min(i or 0, len(self._order) - 1)]
@@ -333,7 +347,7 @@ class TableModel:
         match = matches(row.state, self.filter_text)
         if new or sort_key != row.sort_key or match != row.match:
             if new or match or row.match:
-                self._order_dirty = True
+                self._moved.add(key)
         row.sort_key, row.match = sort_key, match
         if self.cursor_key is None and match:
             self.cursor_key = key
@@ -379,31 +393,39 @@ class TableModel:
         for row in self._rows.values():
             row.match = matches(row.state, text)
         self._order_dirty = True
-        self._ensure_order()
-        if self.cursor_key not in self._index:
+        if self.index_of(self.cursor_key) is None:
             self.cursor_key = self._order[0] if self._order else None
 
     def _ensure_order(self) -> None:
-        if not self._order_dirty:
+        """Bring the visible order up to date. When few rows moved (the usual case while reports stream in),
+        they are taken out and inserted back by binary search; a new sort or filter rebuilds it all."""
+        if not self._order_dirty and not self._moved:
             return
-        self._order_dirty = False
-        rows = self._rows
-        # Start from the previous order: between sweeps few rows move, and timsort on a nearly sorted list
-        # costs about one comparison per row instead of n log n.
-        visible = [k for k in self._order if (row := rows.get(k)) is not None and row.match]
-        if len(visible) != len(rows):
-            placed = set(visible)
-            visible += [k for k, row in rows.items() if row.match and k not in placed]
-        visible.sort(key=lambda k: rows[k].sort_key, reverse=self.descending)
+        rows, moved = self._rows, self._moved
+        if self._order_dirty or len(moved) > max(64, len(self._order) // 16):
+            # Start from the previous order: timsort on a nearly sorted list is close to one pass.
+            visible = [k for k in self._order if (row := rows.get(k)) is not None and row.match]
+            if len(visible) != len(rows):
+                placed = set(visible)
+                visible += [k for k, row in rows.items() if row.match and k not in placed]
+            visible.sort(key=lambda k: rows[k].sort_key, reverse=self.descending)
+        else:
+            visible = [k for k in self._order if k not in moved]
+            order_key = (lambda k: _Descending(rows[k].sort_key)) if self.descending else (lambda k: rows[k].sort_key)
+            for k in moved:
+                row = rows.get(k)
+                if row is not None and row.match:
+                    bisect.insort(visible, k, key=order_key)
+        self._order_dirty, self._moved = False, set()
         self._order = visible
-        self._index = {k: i for i, k in enumerate(visible)}
+        self._index_valid = False
         self.generation += 1
-        if self.cursor_key is not None and self.cursor_key not in self._index and self.cursor_key not in rows:
+        if self.cursor_key is not None and self.cursor_key not in rows:
             self.cursor_key = visible[0] if visible else None
 
     @property
     def order_dirty(self) -> bool:
-        return self._order_dirty
+        return self._order_dirty or bool(self._moved)
 
     def key_at(self, index: int) -> Key | None:
         self._ensure_order()
@@ -411,6 +433,9 @@ class TableModel:
 
     def index_of(self, key: Key | None) -> int | None:
         self._ensure_order()
+        if not self._index_valid:
+            self._index = {k: i for i, k in enumerate(self._order)}
+            self._index_valid = True
         return None if key is None else self._index.get(key)
 
     def visible_keys(self, start: int, stop: int) -> list[Key]:

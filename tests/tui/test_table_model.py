@@ -189,3 +189,52 @@ def test_descending_keeps_unknown_values_last_and_incomplete_first():
     assert order(m) == ["c", "b", "a", "d"]
     m.toggle_direction()
     assert order(m) == ["c", "a", "b", "d"]
+
+
+def _from_scratch(m: TableModel) -> list[str]:
+    """The order the model must show, computed independently of its incremental bookkeeping."""
+    fresh = TableModel(clock=m.clock, sort_column=m.sort_column, descending=m.descending)
+    fresh.set_filter(m.filter_text)
+    for key in m.keys():
+        s = m.state(key)
+        fresh.add(s)
+    return order(fresh)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_ops = st.lists(
+    st.tuples(
+        st.sampled_from(["report", "remove", "add", "sort", "reverse", "filter"]),
+        st.integers(0, 39),
+        st.integers(0, 2),
+        st.integers(0, 12),
+    ),
+    max_size=120,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_ops)
+def test_incremental_order_always_equals_a_full_sort(ops):
+    m = model_with(*[f"t{i:02d}" for i in range(20)])
+    columns = list(Column)
+    for op, i, status, finished in ops:
+        tid = f"t{i:02d}"
+        if op == "report" and ("default", tid) in m:
+            m.apply(reported(tid, status, finished if status else None, 10 if status else None, at=T0 + finished))
+        elif op == "remove":
+            m.remove(("default", tid))
+        elif op == "add":
+            m.ensure("default", tid)
+        elif op == "sort":
+            m.set_sort(columns[finished % len(columns)])
+        elif op == "reverse":
+            m.toggle_direction()
+        elif op == "filter":
+            m.set_filter(["", "pushing", "t1", "finished"][status])
+        if finished % 3 == 0:  # read the order now and then, as frames do
+            assert order(m) == _from_scratch(m)
+    assert order(m) == _from_scratch(m)
+    assert m.cursor_key is None or m.cursor_key in m
