@@ -211,8 +211,6 @@ class TableModel:
     cursor_key: Key | None = None
     _rows: dict[Key, _Row] = field(default_factory=dict)
     _order: list[Key] = field(default_factory=list)
-    _index: dict[Key, int] = field(default_factory=dict)
-    _index_valid: bool = True
     _order_dirty: bool = False  # the whole order must be rebuilt (sort or filter changed)
     _moved: set[Key] = field(default_factory=set)  # rows whose place may have changed since the last order
     _counts: dict[Category, int] = field(default_factory=dict)
@@ -418,7 +416,6 @@ class TableModel:
                     bisect.insort(visible, k, key=order_key)
         self._order_dirty, self._moved = False, set()
         self._order = visible
-        self._index_valid = False
         self.generation += 1
         if self.cursor_key is not None and self.cursor_key not in rows:
             self.cursor_key = visible[0] if visible else None
@@ -432,11 +429,23 @@ class TableModel:
         return self._order[index] if 0 <= index < len(self._order) else None
 
     def index_of(self, key: Key | None) -> int | None:
+        """A row's place in the visible order, found by binary search on its sort key (the order is sorted
+        by exactly those keys), so following the cursor costs O(log n) instead of an index of every row."""
         self._ensure_order()
-        if not self._index_valid:
-            self._index = {k: i for i, k in enumerate(self._order)}
-            self._index_valid = True
-        return None if key is None else self._index.get(key)
+        row = self._rows.get(key) if key is not None else None
+        if row is None or not row.match:
+            return None
+        rows, order = self._rows, self._order
+        if self.descending:
+            i = bisect.bisect_left(order, _Descending(row.sort_key), key=lambda k: _Descending(rows[k].sort_key))
+        else:
+            i = bisect.bisect_left(order, row.sort_key, key=lambda k: rows[k].sort_key)
+        if i < len(order) and order[i] == key:
+            return i
+        try:  # not expected; stay correct even so
+            return order.index(key)
+        except ValueError:
+            return None
 
     def visible_keys(self, start: int, stop: int) -> list[Key]:
         self._ensure_order()

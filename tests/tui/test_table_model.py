@@ -238,3 +238,6 @@ def test_incremental_order_always_equals_a_full_sort(ops):
             assert order(m) == _from_scratch(m)
     assert order(m) == _from_scratch(m)
     assert m.cursor_key is None or m.cursor_key in m
+    visible = m.visible_keys(0, len(m))
+    assert [m.index_of(k) for k in visible] == list(range(len(visible)))
+    assert all(m.index_of(k) is None for k in m.keys() if k not in visible)
