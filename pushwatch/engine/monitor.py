@@ -34,9 +34,13 @@ class Monitor:
         source_factory: Callable[[Profile], ReportSource] = make_source,
         clock: Callable[[], float] = time.time,
         poller_options: dict[str, object] | None = None,
+        fold_states: bool = True,
     ) -> None:
+        """`fold_states=False` skips keeping `states` for a front end that folds events itself (the TUI's
+        table model), which saves one fold per report on the hot path."""
         self._tasks = tasks
         self._on_event = on_event
+        self._fold_states = fold_states
         self.states: dict[tuple[str, str], TaskState] = {}
         self.pollers: dict[str, Poller] = {}
         options = dict(poller_options or {})
@@ -53,7 +57,8 @@ class Monitor:
     def _tasks_of(self, name: str) -> Callable[[], list[str]]:
         def tasks() -> list[str]:
             ids = list(dict.fromkeys(tid for profile, tid in self._tasks() if profile == name))
-            self._sync_states(name, ids)
+            if self._fold_states:
+                self._sync_states(name, ids)
             return ids
 
         return tasks
@@ -69,19 +74,22 @@ class Monitor:
                 states[(name, tid)] = TaskState(tid, name)
 
     def _handle(self, event: Event) -> None:
+        if self._fold_states:
+            self._fold(event)
+        if self._on_event is not None:
+            self._on_event(event)  # the poller shields itself from a consumer's exception
+
+    def _fold(self, event: Event) -> None:
         if isinstance(event, TaskReported):
             key = (event.profile, event.report.task_id)
         elif isinstance(event, (TaskFailed, TaskInvalid)):
             key = (event.profile, event.task_id)
         else:
-            key = None
-        if key is not None:
-            state = self.states.get(key)
-            if state is None:
-                state = self.states[key] = TaskState(key[1], key[0])
-            state.apply(event)
-        if self._on_event is not None:
-            self._on_event(event)  # the poller shields itself from a consumer's exception
+            return
+        state = self.states.get(key)
+        if state is None:
+            state = self.states[key] = TaskState(key[1], key[0])
+        state.apply(event)
 
     async def run(self) -> None:
         """Run every profile's poller until all have stopped (by `stop()` or their own fatal error)."""

@@ -680,7 +680,8 @@ def engine_factory(profiles: Mapping[str, Profile], **monitor_options: object) -
     def make(tasks: TasksFn, on_event: Callable[[Event], None]) -> MonitorLike:
         from pushwatch.engine.monitor import Monitor
 
-        return Monitor(dict(profiles), tasks, on_event, **monitor_options)  # type: ignore[arg-type]
+        options = {"fold_states": False, **monitor_options}  # the table model folds the events itself
+        return Monitor(dict(profiles), tasks, on_event, **options)  # type: ignore[arg-type]
 
     return make
 

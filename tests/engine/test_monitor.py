@@ -65,3 +65,20 @@ async def test_two_profiles_each_with_their_own_app(
     assert b1.report is not None and not b1.stale and len(b1.history) >= 2  # history for rate and ETA
     assert monitor.pollers["a"].state is ProfileState.BACKING_OFF
     assert monitor.pollers["b"].state is ProfileState.LIVE
+
+
+async def test_without_folding_states_events_still_flow(simulator: Simulator, clock: ManualClock,
+                                                        fake_time: FakeTime) -> None:
+    simulator.campaign.add(_task("a1"))
+    profiles = {"a": Profile("a", SIM_SDKAPPID, SIM_ADMIN, secret_key=SIM_KEY, endpoint=simulator.url)}
+    seen: list[object] = []
+
+    def source(p: Profile) -> ReportClient:
+        return ReportClient(p.endpoints, Signer(p.sdkappid, p.identifier, secret_key=p.secret_key, clock=clock))
+
+    monitor = Monitor(profiles, lambda: [("a", "a1")], seen.append, source_factory=source, clock=clock,
+                      fold_states=False, poller_options={"sleep": fake_time.sleep, "monotonic": fake_time.monotonic})
+    await monitor.pollers["a"].sweep()
+    await monitor.aclose()
+    assert monitor.states == {}
+    assert any(getattr(e, "report", None) is not None and e.report.task_id == "a1" for e in seen)
