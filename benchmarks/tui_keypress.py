@@ -37,7 +37,7 @@ async def bench(
 ) -> dict[str, float]:
     rng = random.Random(seed)
     with DemoSetup.start(DemoOptions(tasks=tasks, interval=interval, max_rps=max_rps, seed=seed)) as demo:
-        app = demo.build_app(handle_signals=False, theme="textual-dark")
+        app = demo.build_app(handle_signals=False, theme="textual-dark", tune_gc=True)
         if not save_state:
             app.state_store = None  # to measure what the periodic last-known-state save costs the UI
         paints: list[tuple[float, int | None]] = []

@@ -237,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
         tasks=args.tasks, interval=args.interval, max_rps=args.max_rps, latency_ms=args.latency, seed=args.seed
     ).check()
     with DemoSetup.start(options) as demo, _isolated_env(demo):
-        app = demo.build_app()
+        app = demo.build_app(tune_gc=True)
         result = app.run()
     return int(result or 0)
 

@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         state_store=state_store,
         default_profile=default,
         startup_warnings=warnings,
+        tune_gc=True,
     )
     return int(app.run() or 0)
 

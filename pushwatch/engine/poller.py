@@ -37,6 +37,7 @@ from pushwatch.engine.profile import Profile
 
 log = logging.getLogger(__name__)
 
+DELIVER_CHUNK = 100  # reports published between two yields to the event loop
 RATE_RECOVERY_STEP_S = 1.0  # raise a lowered limit at most once a second
 INVALID_MESSAGE = "invalid or unknown task ID (90016)"
 
@@ -358,7 +359,7 @@ class Poller:
                 self._set_state(ProfileState.BACKING_OFF, f"retrying in {delay:.1f} s: {exc.message}")
                 await self._sleep(delay)
                 continue
-            self._deliver(ids, reports, sw)
+            await self._deliver(ids, reports, sw)
             return _Outcome.OK
 
     async def _send(self, ids: list[str], sw: _Sweep) -> list[Report]:
@@ -413,12 +414,16 @@ class Poller:
                 continue
             return
 
-    def _deliver(self, ids: Sequence[str], reports: list[Report], sw: _Sweep) -> None:
+    async def _deliver(self, ids: Sequence[str], reports: list[Report], sw: _Sweep) -> None:
+        """Publish a batch's reports, yielding to the event loop every DELIVER_CHUNK of them: a front end in
+        the same loop (the TUI) then answers a key press within ~2 ms instead of after a whole batch."""
         now = self._clock()
         name, last, final, emit = self.name, self._last, self._final, self._emit
         wanted = set(ids)
         finished = Status.FINISHED
-        for report in reports:
+        for n, report in enumerate(reports, 1):
+            if n % DELIVER_CHUNK == 0:
+                await asyncio.sleep(0)
             tid = report.task_id
             if tid not in wanted:
                 continue  # not asked for (or a duplicate): cannot be trusted to belong to this request

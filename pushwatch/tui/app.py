@@ -8,6 +8,7 @@ Every failure becomes a toast plus the header's state, never a traceback. Build 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import threading
@@ -160,6 +161,7 @@ class PushwatchApp(App[int]):
         theme: str | None = None,
         handle_signals: bool = True,
         startup_warnings: Iterable[str] = (),
+        tune_gc: bool = False,
     ) -> None:
         super().__init__()
         self.profiles = dict(profiles)
@@ -172,6 +174,7 @@ class PushwatchApp(App[int]):
         self._theme_choice = theme
         self._handle_signals = handle_signals
         self._startup_warnings = list(startup_warnings)
+        self._tune_gc = tune_gc
         self.model = TableModel(clock=clock)
         self.status = st.AppStatus(
             {n: st.ProfileStatus(n, _host(p), p.max_rps) for n, p in self.profiles.items()}
@@ -198,6 +201,8 @@ class PushwatchApp(App[int]):
     def on_mount(self) -> None:
         self.theme = self._theme_choice or pick_theme(os.environ, self.console.color_system)
         self._load_initial()
+        if self._tune_gc:
+            tune_gc_for_latency()
         self.table.focus()
         self.set_interval(FRAME_S, self._frame, name="frame")
         self.set_interval(SLOW_TICK_S, self._slow_tick, name="slow")
@@ -654,6 +659,7 @@ def build_app(
     theme: str | None = None,
     handle_signals: bool = True,
     startup_warnings: Iterable[str] = (),
+    tune_gc: bool = False,
 ) -> PushwatchApp:
     """The one way to build the monitor app, for the CLI, `pushwatch demo`, screenshots and tests.
 
@@ -671,7 +677,25 @@ def build_app(
         theme=theme,
         handle_signals=handle_signals,
         startup_warnings=startup_warnings,
+        tune_gc=tune_gc,
     )
+
+
+FULL_GC_EVERY = 1000  # young collections between two full ones (Python's default: 10)
+
+
+def tune_gc_for_latency() -> None:
+    """Keep the cyclic GC's full collections from freezing the screen (for the process that runs the app).
+
+    With 10,000 watched tasks a full collection takes 90-150 ms, and with Python's defaults it ran every few
+    seconds under a steady stream of reports: the largest stalls of key presses measured. The objects loaded
+    at start-up are frozen (never scanned again; reference counting still frees them), and full collections
+    run a hundred times less often. Young collections, which find most cyclic garbage, are unchanged.
+    """
+    gc.collect()
+    gc.freeze()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_GC_EVERY)
 
 
 def engine_factory(profiles: Mapping[str, Profile], **monitor_options: object) -> MonitorFactory:

@@ -400,7 +400,7 @@ class TableModel:
         if not self._order_dirty and not self._moved:
             return
         rows, moved = self._rows, self._moved
-        if self._order_dirty or len(moved) > max(64, len(self._order) // 16):
+        if self._order_dirty or len(moved) > max(64, len(self._order) // 8):
             # Start from the previous order: timsort on a nearly sorted list is close to one pass.
             visible = [k for k in self._order if (row := rows.get(k)) is not None and row.match]
             if len(visible) != len(rows):

@@ -532,3 +532,19 @@ async def test_ctrl_c_quits_the_monitor():
                 break
             await asyncio.sleep(0.02)
     assert app.return_code == 0
+
+
+async def test_tune_gc_freezes_start_up_objects_and_spaces_full_collections():
+    import gc
+
+    before = gc.get_threshold()
+    try:
+        app = make_app(["t1"])
+        app._tune_gc = True
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert gc.get_freeze_count() > 0
+            assert gc.get_threshold()[2] >= 100 * before[2] or gc.get_threshold()[2] >= 1000
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
