@@ -80,7 +80,9 @@ def header_text(status: AppStatus, now: float) -> str:
     if status.engine_error:
         parts.append(status.engine_error)
     else:
-        stopped = [p for p in status.profiles.values() if p.state in (ProfileState.STOPPED, ProfileState.WAITING)]
+        # Why polling is not live goes where the user looks first, not only into each row's error column.
+        troubled = (ProfileState.STOPPED, ProfileState.WAITING, ProfileState.BACKING_OFF)
+        stopped = [p for p in status.profiles.values() if p.state in troubled]
         parts.extend(f"{p.name}: {p.message}" for p in stopped if p.message)
     return "  ".join(parts)
 

@@ -77,6 +77,7 @@ async def test_tui_survives_shows_and_recovers(case: FaultCase, fault_sim: Simul
             text = screen_text(app)
             header = text.split("\n", 1)[0]
             assert "backing off" in header
+            assert "default: " in header  # the reason is in the header too, not only in each row
             for state in states():
                 row = next(line for line in text.split("\n") if state.task_id in line)
                 assert row.startswith(STALE_MARK) and state.error[:8] in row, row  # marker and "Last error"
