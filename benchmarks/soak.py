@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pushwatch.engine.events import Event, ProfileState, StateChanged, SweepFinished, TaskFailed  # noqa: E402
 from pushwatch.engine.limiter import SlidingWindowLimiter  # noqa: E402
-from pushwatch.engine.monitor import Monitor, make_source  # noqa: E402
+from pushwatch.engine.monitor import Monitor  # noqa: E402
 from pushwatch.engine.profile import Profile  # noqa: E402
 from pushwatch.engine.backoff import RetryPolicy  # noqa: E402
 from pushwatch.simulator import DEMO_ADMIN, DEMO_SDKAPPID, DEMO_SECRET_KEY, Campaign, Fault, Simulator, Task  # noqa: E402

@@ -139,3 +139,12 @@ def _acquire(fd: int, lock_path: Path, timeout: float) -> None:
             )
         time.sleep(delay)
         delay = min(delay * 2, 0.05)
+
+
+def file_identity(path: Path) -> tuple[int, int, int] | None:
+    """(inode, size, mtime): changes whenever another process replaces or rewrites the file; None if absent."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)

@@ -23,7 +23,7 @@ from pushwatch.api.models import Report, Status
 from pushwatch.engine.events import HISTORY_LEN, TaskState
 from pushwatch.errors import UserError
 from pushwatch.store import no_gc as _no_gc
-from pushwatch.store.atomic import StoreError, locked, write_atomic
+from pushwatch.store.atomic import StoreError, file_identity, locked, write_atomic
 
 FORMAT_VERSION = 1
 SAVE_EVERY_S = 5.0
@@ -106,11 +106,7 @@ class StateStore:
         return True
 
     def _stat(self) -> tuple[int, int, int] | None:
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return None
-        return (st.st_ino, st.st_size, st.st_mtime_ns)
+        return file_identity(self.path)
 
     def _read_rows(self) -> dict[Key, list[Any]]:
         seen = self._stat()

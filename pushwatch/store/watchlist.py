@@ -32,7 +32,7 @@ import tomli_w
 from pushwatch import paths
 from pushwatch.errors import UserError
 from pushwatch.store import no_gc
-from pushwatch.store.atomic import StoreError, locked, write_atomic
+from pushwatch.store.atomic import StoreError, file_identity, locked, write_atomic
 
 FORMAT_VERSION = 1
 MAX_ID_LEN = 512
@@ -141,11 +141,7 @@ class Watchlist:
         return self._stat() != self._seen
 
     def _stat(self) -> tuple[int, int, int] | None:
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return None
-        return (st.st_ino, st.st_size, st.st_mtime_ns)
+        return file_identity(self.path)
 
     def _read(self) -> list[WatchEntry]:
         seen = self._stat()

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -647,38 +647,14 @@ def _printable(text: str) -> str:
     return "".join(ch for ch in text if ch.isprintable())
 
 
-def build_app(
-    monitor_factory: MonitorFactory,
-    *,
-    profiles: Mapping[str, Profile],
-    watchlist: WatchlistLike | None = None,
-    state_store: StateStoreLike | None = None,
-    entries: Iterable[WatchEntry] = (),
-    default_profile: str | None = None,
-    clock: Callable[[], float] = time.time,
-    theme: str | None = None,
-    handle_signals: bool = True,
-    startup_warnings: Iterable[str] = (),
-    tune_gc: bool = False,
-) -> PushwatchApp:
+def build_app(monitor_factory: MonitorFactory, **options: Any) -> PushwatchApp:
     """The one way to build the monitor app, for the CLI, `pushwatch demo`, screenshots and tests.
 
     `monitor_factory(tasks, on_event)` builds the engine; `engine_factory()` makes one for real profiles.
-    Without a `watchlist`, `entries` seed an in-memory one.
+    Options are `PushwatchApp`'s (profiles, watchlist, state_store, ...); without a `watchlist`, `entries`
+    seed an in-memory one.
     """
-    return PushwatchApp(
-        monitor_factory,
-        profiles=profiles,
-        watchlist=watchlist,
-        state_store=state_store,
-        entries=entries,
-        default_profile=default_profile,
-        clock=clock,
-        theme=theme,
-        handle_signals=handle_signals,
-        startup_warnings=startup_warnings,
-        tune_gc=tune_gc,
-    )
+    return PushwatchApp(monitor_factory, **options)
 
 
 FULL_GC_EVERY = 1000  # young collections between two full ones (Python's default: 10)

@@ -5,7 +5,6 @@ Pure functions over small inputs so they are cheap to recompute at 10 Hz and eas
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 

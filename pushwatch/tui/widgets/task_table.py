@@ -328,16 +328,6 @@ class TaskTable(ScrollView, can_focus=True):
             segments.append(Segment(" " * (width - used), base))
         return Strip(segments, width).crop(0, width)
 
-    _CATEGORY_STYLE = {
-        Category.INCOMPLETE: "incomplete",
-        Category.ERROR: "error",
-        Category.INVALID: "invalid",
-        Category.PUSHING: "pushing",
-        Category.PENDING: "pending",
-        Category.WAITING: "waiting",
-        Category.DONE: "done",
-    }
-
     def _row_strip(
         self, state: TaskState, columns: list[tuple[Spec, int]], width: int, *, cursor: bool, age_text: str
     ) -> Strip:
@@ -346,7 +336,7 @@ class TaskTable(ScrollView, can_focus=True):
         cat = category(state)
         base = self.rich_style
         row_style = base + self._style("incomplete") if cat is Category.INCOMPLETE else base
-        status_style = row_style + self._style(self._CATEGORY_STYLE[cat])
+        status_style = row_style + self._style(cat.word)  # the CSS style is named after the status word
         cursor_style = self._style("cursor") if cursor else None
         dim = self._style("dim")
         r = state.report
