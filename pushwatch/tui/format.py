@@ -62,12 +62,12 @@ def duration(seconds: float | None) -> str:
 
 
 def age(seconds: float | None) -> str:
-    """Coarse ages (one unit) so they change rarely: 5s, 12m, 3h, 2d."""
+    """Coarse ages (one unit, 5 s steps under a minute) so a row's age changes rarely: 0s, 5s, 12m, 3h, 2d."""
     if seconds is None:
         return "–"
     s = int(seconds)
     if s < 60:
-        return f"{s}s"
+        return f"{s - s % 5}s"
     if s < 3600:
         return f"{s // 60}m"
     if s < 172800:

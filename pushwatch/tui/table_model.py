@@ -187,6 +187,11 @@ class Finish:
     shortfall: int
 
 
+def _shown(state: TaskState) -> tuple:
+    """What a row shows apart from its age: when this is unchanged, the row need not be repainted."""
+    return (state.report, state.error, state.invalid, state.stale, state.history[-1] if state.history else None)
+
+
 class _Descending:
     """Inverts comparison, so `bisect` can search an order sorted descending."""
 
@@ -311,13 +316,15 @@ class TableModel:
             return None
         self._uncount(row)
         before = row.state.report
+        shown_before = _shown(row.state)
         row.state.apply(event)
         if isinstance(event, (TaskFailed, TaskInvalid)) and row.state.error:
             if row.errors is None:
                 row.errors = deque(maxlen=RECENT_ERRORS)
             if not row.errors or row.errors[-1][1] != row.state.error:
                 row.errors.append((event.at, row.state.error))
-        self._refresh_row(key, row)
+        # A report that only confirms what is on screen does not repaint the row (its age is tracked apart).
+        self._refresh_row(key, row, changed=_shown(row.state) != shown_before)
         if isinstance(event, TaskReported) and event.report.is_final and before is not None and not before.is_final:
             r = event.report
             return Finish(key, row.state.label, r.incomplete, r.shortfall)
@@ -331,9 +338,10 @@ class TableModel:
             self._finished_sum -= r.finished or 0
             self._total_sum -= r.total or 0
 
-    def _refresh_row(self, key: Key, row: _Row, new: bool = False) -> None:
+    def _refresh_row(self, key: Key, row: _Row, new: bool = False, changed: bool = True) -> None:
         """Recompute a row's derived values after its state changed; mark the order dirty only if needed."""
-        row.version += 1
+        if changed:
+            row.version += 1
         row.cat = category(row.state)
         self._counts[row.cat] = self._counts.get(row.cat, 0) + 1
         self._stale += row.state.stale

@@ -241,3 +241,25 @@ def test_incremental_order_always_equals_a_full_sort(ops):
     visible = m.visible_keys(0, len(m))
     assert [m.index_of(k) for k in visible] == list(range(len(visible)))
     assert all(m.index_of(k) is None for k in m.keys() if k not in visible)
+
+
+def test_a_report_that_changes_nothing_shown_does_not_repaint_the_row():
+    m = model_with("a")
+    key = ("default", "a")
+    m.apply(reported("a", 1, 5, 10, at=T0))
+    v = m.version(key)
+    m.apply(reported("a", 1, 5, 10, at=T0 + 2))  # same numbers, fresher: only the age differs
+    assert m.version(key) == v and m.state(key).reported_at == T0 + 2
+    m.apply(reported("a", 1, 6, 10, at=T0 + 4))
+    assert m.version(key) == v + 1
+    m.apply(TaskFailed("default", "a", "boom", ErrorKind.RETRYABLE, T0 + 6))  # now stale, with an error
+    assert m.version(key) == v + 2
+    m.apply(reported("a", 1, 6, 10, at=T0 + 8))  # same numbers, but the error and stale mark go away
+    assert m.version(key) == v + 3 and not m.state(key).stale
+
+
+def test_ages_are_coarse_so_rows_rarely_repaint():
+    from pushwatch.tui.format import age
+
+    assert [age(s) for s in (0, 4.9, 5, 59, 60, 3599, 7200, 200000)] == ["0s", "0s", "5s", "55s", "1m", "59m", "2h", "2d"]
+    assert age(None) == "–"
