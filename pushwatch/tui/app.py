@@ -530,7 +530,10 @@ class PushwatchApp(App[int]):
         except Exception as exc:
             self._show_error("Refresh", exc)
             return
-        self.notify("Refreshing every task now, finished ones included", timeout=3)
+        if self.status.paused:
+            self.notify("Paused: a full refresh runs as soon as you resume (p)", timeout=4)
+        else:
+            self.notify("Refreshing every task now, finished ones included", timeout=3)
 
     def action_details(self) -> None:
         key = self.model.cursor_key

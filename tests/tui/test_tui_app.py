@@ -208,6 +208,9 @@ async def test_pause_resume_and_refresh_reach_the_engine():
         await pilot.press("p")
         await settle(pilot, app)
         assert "‖ paused" in screen_text(app) and app.title.startswith("pushwatch: paused")
+        await pilot.press("r")  # while paused: says when the refresh will happen
+        await settle(pilot, app)
+        assert any("as soon as you resume" in str(n.message) for n in app._notifications)
         await pilot.press("p", "r")
         assert app.monitor.calls[-2:] == ["resume", "refresh_now"]
         assert "pause" in app.monitor.calls
