@@ -214,6 +214,7 @@ class TableModel:
     incomplete_first: bool = True
     filter_text: str = ""
     cursor_key: Key | None = None
+    cursor_follows_top: bool = True  # until the user moves it, the cursor sits on the first row as rows re-sort
     _rows: dict[Key, _Row] = field(default_factory=dict)
     _order: list[Key] = field(default_factory=list)
     _order_dirty: bool = False  # the whole order must be rebuilt (sort or filter changed)
@@ -425,7 +426,7 @@ class TableModel:
         self._order_dirty, self._moved = False, set()
         self._order = visible
         self.generation += 1
-        if self.cursor_key is not None and self.cursor_key not in rows:
+        if self.cursor_key is not None and self.cursor_key not in rows or self.cursor_follows_top and visible:
             self.cursor_key = visible[0] if visible else None
 
     @property
@@ -472,6 +473,7 @@ class TableModel:
             return None
         index = max(0, min(index, len(self._order) - 1))
         self.cursor_key = self._order[index]
+        self.cursor_follows_top = False
         return self.cursor_key
 
     def move_cursor(self, delta: int) -> Key | None:

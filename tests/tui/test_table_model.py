@@ -263,3 +263,15 @@ def test_ages_are_coarse_so_rows_rarely_repaint():
 
     assert [age(s) for s in (0, 4.9, 5, 59, 60, 3599, 7200, 200000)] == ["0s", "0s", "5s", "55s", "1m", "59m", "2h", "2d"]
     assert age(None) == "–"
+
+
+def test_the_cursor_starts_on_the_first_row_and_follows_the_task_once_moved():
+    m = model_with("a", "b", "c")  # "a" added first
+    m.apply(reported("c", 2, 5, 10))  # incomplete: sorts first
+    assert order(m)[0] == "c" and m.cursor_key == ("default", "c")
+    m.apply(reported("b", 2, 1, 10))  # now b and c incomplete; b sorts before c by ID
+    assert order(m)[:2] == ["b", "c"] and m.cursor_key == ("default", "b")
+    m.move_cursor(1)
+    assert m.cursor_key == ("default", "c")
+    m.apply(reported("a", 2, 1, 10))  # a sorts first now; the cursor stays on the task the user chose
+    assert order(m)[0] == "a" and m.cursor_key == ("default", "c")

@@ -63,7 +63,9 @@ async def test_each_status_renders_with_a_word_and_symbol_and_incomplete_is_loud
         assert "⚠ error" in lines["err"] and "HTTP 502" in lines["err"]
         assert "… waiting" in lines["wait"]
         assert rows(app)[0] == "inc"
-        # the incomplete row carries its own style (not only the words)
+        # the incomplete row carries its own style (not only the words), seen with the cursor on another row
+        await pilot.press("down")
+        await settle(pilot, app)
         table = app.table
         strip = table.render_line(1)
         inc_style = table._style("incomplete")
