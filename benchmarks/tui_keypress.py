@@ -2,7 +2,9 @@
 
     python benchmarks/tui_keypress.py [--tasks 10000] [--presses 200] [--max-rps 100] [--interval 0.5]
 
-The real app, engine, HTTP client and simulator run in one process (the app headless at 120x40). A press is
+The real app, engine, HTTP client and simulator run in one process (the app headless at 120x40); with
+`--external-sim` the simulator is a separate `pushwatch simulate` process, as a remote server would be, so
+its threads do not compete with the app for the GIL. A press is
 posted as a Key event; its latency ends at the first screen update (`App._display`) that shows the moved
 cursor. Headless Textual skips turning the update into terminal bytes, so the hook does that work too
 (`render_segments`), as a real terminal run would. Presses are spaced 30-120 ms apart at random so they land
@@ -13,6 +15,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import shutil
+import tempfile
 import random
 import statistics
 import sys
@@ -33,11 +38,12 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def bench(
-    tasks: int, presses: int, max_rps: int, interval: float, seed: int, save_state: bool = True
+    tasks: int, presses: int, max_rps: int, interval: float, seed: int, save_state: bool = True,
+    external_sim: bool = False,
 ) -> dict[str, float]:
     rng = random.Random(seed)
-    with DemoSetup.start(DemoOptions(tasks=tasks, interval=interval, max_rps=max_rps, seed=seed)) as demo:
-        app = demo.build_app(handle_signals=False, theme="textual-dark", tune_gc=True)
+    with _setup(tasks, interval, max_rps, seed, external_sim) as build:
+        app = build(handle_signals=False, theme="textual-dark", tune_gc=True)
         if not save_state:
             app.state_store = None  # to measure what the periodic last-known-state save costs the UI
         paints: list[tuple[float, int | None]] = []
@@ -110,8 +116,38 @@ def _waiting():
 
 
 def _sweeps(app) -> int:
-    last = app.status.profiles["demo"].last_sweep
+    last = next(iter(app.status.profiles.values())).last_sweep
     return 0 if last is None else last.number
+
+
+@contextlib.contextmanager
+def _setup(tasks: int, interval: float, max_rps: int, seed: int, external_sim: bool):
+    """Yield a function building the app: on the demo (simulator in process) or against a simulator process."""
+    if not external_sim:
+        with DemoSetup.start(DemoOptions(tasks=tasks, interval=interval, max_rps=max_rps, seed=seed)) as demo:
+            yield demo.build_app
+        return
+    from benchmarks.tui_idle_cpu import _external_simulator
+    from pushwatch.engine.profile import Profile
+    from pushwatch.store.state import StateStore
+    from pushwatch.store.watchlist import Watchlist
+    from pushwatch.tui.app import build_app, engine_factory
+
+    work = Path(tempfile.mkdtemp(prefix="pw-keys-"))
+    sim, env = _external_simulator(work, tasks, interval)
+    try:
+        profile = Profile("default", int(env["PUSHWATCH_SDKAPPID"]), env["PUSHWATCH_IDENTIFIER"],
+                          secret_key=env["PUSHWATCH_SECRET_KEY"], endpoint=env["PUSHWATCH_ENDPOINT"],
+                          max_rps=max_rps, interval=interval)
+        profiles = {"default": profile}
+        data = Path(env["PUSHWATCH_DATA_DIR"])
+        yield lambda **options: build_app(
+            engine_factory(profiles), profiles=profiles, watchlist=Watchlist(data / "watchlist.toml"),
+            state_store=StateStore(data / "state.json"), **options)
+    finally:
+        sim.terminate()
+        sim.wait(10)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> None:
@@ -122,8 +158,10 @@ def main() -> None:
     p.add_argument("--interval", type=float, default=0.5)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-state-save", action="store_true", help="skip the app's periodic state save (diagnosis)")
+    p.add_argument("--external-sim", action="store_true", help="the simulator in its own process")
     args = p.parse_args()
-    r = asyncio.run(bench(args.tasks, args.presses, args.max_rps, args.interval, args.seed, not args.no_state_save))
+    r = asyncio.run(bench(args.tasks, args.presses, args.max_rps, args.interval, args.seed, not args.no_state_save,
+                          args.external_sim))
     print(
         f"{r['tasks']} tasks, {r['presses']} presses ({r['missed']} missed), {r['sweeps_during']} sweeps meanwhile: "
         f"key -> screen median {r['median_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms; "

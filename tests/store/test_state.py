@@ -156,3 +156,15 @@ def test_slow_saves_are_spaced_out(path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr("pushwatch.store.state.time.perf_counter", lambda: 0.0)
     clock.t += 1.0
     assert store.save([reported("p", "a", Status.PUSHING, 1, 2, 1.0)]) is True
+
+
+def test_row_by_row_encoding_is_the_same_json_as_one_dump() -> None:
+    import json
+
+    from pushwatch.store.state import COLUMNS, FORMAT_VERSION, _encode
+
+    rows = [["p", "id1", 1.5, 1, "2026-01-01 00:00:00", 5, 10, 0, 'läbel "q"', [1.0, 2]], ["p", "id2", None, None,
+            None, None, None, 1, "", []]]
+    expected = {"version": FORMAT_VERSION, "saved_at": 7.25, "columns": COLUMNS, "tasks": rows}
+    assert json.loads(_encode(7.25, rows)) == expected
+    assert json.loads(_encode(7.25, [])) == {**expected, "tasks": []}
