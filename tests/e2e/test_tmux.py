@@ -147,3 +147,22 @@ def test_watch_plain_prints_lines_and_stops_on_ctrl_c(term: Tmux, tmp_path: Path
         term.keys("C-c")
         assert term.exit_code() in (0, 130)
         assert "Traceback" not in term.screen()
+
+
+def test_demo_exits_when_its_terminal_disappears(term: Tmux) -> None:
+    """Killing the tmux server closes the terminal under the app, as a dropped SSH session does: the app must
+    exit (not linger without a terminal) and leave nothing behind."""
+    term.start(["demo"], demo_env())
+    term.wait_screen(table_shown, "the demo table")
+    pid = term.pid
+    term.tmux("kill-server", check=False)
+
+    def gone() -> bool:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            return True
+        return "\nState:\tZ" in status  # exited, waiting to be reaped
+
+    term.wait_for(gone, "pushwatch to exit after its terminal went away")
+    term.wait_for(lambda: term.leftovers() == [], "the demo's temporary folder to be removed")
