@@ -7,6 +7,7 @@ They return plain values via `dismiss`; the app does the writing through the Wat
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +17,8 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from pushwatch.store.watchlist import parse_ids
 
+_R = TypeVar("_R")
+
 
 @dataclass(frozen=True)
 class AddRequest:
@@ -24,7 +27,26 @@ class AddRequest:
     profile: str
 
 
-class AddDialog(ModalScreen[AddRequest | None]):
+class _FormDialog(ModalScreen[_R]):
+    """A form: enter in an input or the OK button submits; Cancel or esc closes with None."""
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self.action_submit()
+        else:
+            self.dismiss(None)
+
+    def action_submit(self) -> None:
+        raise NotImplementedError
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AddDialog(_FormDialog[AddRequest | None]):
     """Paste any number of task IDs (separated by spaces, commas or newlines) and give them a label."""
 
     BINDINGS = [
@@ -57,15 +79,6 @@ class AddDialog(ModalScreen[AddRequest | None]):
         n = len(parse_ids(event.text_area.text))
         self.query_one("#count", Static).update(f"{n} ID{'s' if n != 1 else ''}")
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "ok":
-            self.action_submit()
-        else:
-            self.dismiss(None)
-
     def action_submit(self) -> None:
         ids = parse_ids(self.query_one("#ids", TextArea).text)
         if not ids:
@@ -75,9 +88,6 @@ class AddDialog(ModalScreen[AddRequest | None]):
         if len(self.profiles) > 1:
             profile = str(self.query_one("#profile", Select).value)
         self.dismiss(AddRequest(ids, self.query_one("#label", Input).value.strip(), profile))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -110,7 +120,7 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class LabelDialog(ModalScreen[str | None]):
+class LabelDialog(_FormDialog[str | None]):
     """Edit one task's label; enter saves, an empty label clears it."""
 
     BINDINGS = [
@@ -134,17 +144,5 @@ class LabelDialog(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self.query_one("#label", Input).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "ok":
-            self.action_submit()
-        else:
-            self.dismiss(None)
-
     def action_submit(self) -> None:
         self.dismiss(self.query_one("#label", Input).value.strip())
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
