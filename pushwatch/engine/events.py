@@ -119,7 +119,9 @@ class TaskState:
             self.reported_at = event.at
             self.error, self.error_at, self.invalid = "", None, False
             if event.report.finished is not None:
-                if not self.history or self.history[-1][1] != event.report.finished or self.history[-1][0] < event.at - 60:
+                last = self.history[-1] if self.history else None
+                # A sample when Finished moves, and at least one a minute so a stalled push shows rate 0.
+                if last is None or last[1] != event.report.finished or last[0] < event.at - 60:
                     self.history.append((event.at, event.report.finished))
         elif isinstance(event, TaskFailed):
             self.error, self.error_at = event.message, event.at

@@ -108,6 +108,10 @@ class Monitor:
         for p in self.pollers.values():
             p.refresh_now()
 
+    def poll_soon(self) -> None:
+        for p in self.pollers.values():
+            p.poll_soon()
+
     def stop(self) -> None:
         for p in self.pollers.values():
             p.stop()

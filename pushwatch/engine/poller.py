@@ -123,6 +123,7 @@ class Poller:
         self._stopped = False
         self._fatal: str | None = None
         self._force_next = False
+        self._soon = False  # the next sweep should start without waiting the interval
         self._pause_until = 0.0  # monotonic; set by 70050
         self._slowed_at = -math.inf  # monotonic time of the last limit change
         self._auth_renewed = False  # renewed after an auth refusal and not yet seen a success
@@ -182,6 +183,12 @@ class Poller:
     def refresh_now(self) -> None:
         """Start the next sweep at once, final tasks included."""
         self._force_next = True
+        self._wake.set()
+
+    def poll_soon(self) -> None:
+        """Start the next sweep without waiting for the interval (tasks were just added); unlike
+        `refresh_now()`, finished tasks stay frozen, so this costs only the tasks that still move."""
+        self._soon = True
         self._wake.set()
 
     def stop(self) -> None:
@@ -532,7 +539,8 @@ class Poller:
     async def _wait_interval(self) -> None:
         wake = self._wake
         wake.clear()
-        if self._stopped or self._force_next:
+        if self._stopped or self._force_next or self._soon:
+            self._soon = False
             return
         sleeper = asyncio.ensure_future(self._sleep(self.profile.interval))
         waker = asyncio.ensure_future(wake.wait())
@@ -541,3 +549,4 @@ class Poller:
         finally:
             sleeper.cancel()
             waker.cancel()
+            self._soon = False

@@ -57,6 +57,7 @@ class MonitorLike(Protocol):
     def pause(self) -> None: ...
     def resume(self) -> None: ...
     def refresh_now(self) -> None: ...
+    def poll_soon(self) -> None: ...
     def stop(self) -> None: ...
     async def aclose(self) -> None: ...
 
@@ -420,6 +421,8 @@ class PushwatchApp(App[int]):
             try:
                 added = self.watchlist.add(request.ids, profile=request.profile, label=request.label)
                 self._sync_entries(self.watchlist.entries)
+                if added:
+                    self.monitor.poll_soon()  # show the new tasks now, not after the interval
             except Exception as exc:
                 self._show_error("Add", exc)
                 return
@@ -427,7 +430,9 @@ class PushwatchApp(App[int]):
             text = f"Added {added} task{'s' if added != 1 else ''}"
             if already:
                 text += f" ({already} already watched)"
-            self.notify(text + "; polled from the next sweep.", title="Watchlist")
+            if added:
+                text += "; polled when you resume." if self.status.paused else "; polled now."
+            self.notify(text, title="Watchlist")
 
         self.push_screen(AddDialog(sorted(self.profiles) or [self.default_profile], self.default_profile), done)
 

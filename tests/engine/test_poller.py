@@ -420,3 +420,25 @@ async def test_a_single_unknown_id_is_invalid_at_once(simulator: Simulator, make
     rig = make_poller(["ghost"])
     done = await rig.poller.sweep()
     assert done.requests == 1 and [e.task_id for e in rig.of(TaskInvalid)] == ["ghost"]
+
+
+async def test_poll_soon_skips_the_wait_but_keeps_final_tasks_frozen(
+    simulator: Simulator, make_poller: PollerFactory
+) -> None:
+    add(simulator, ["m"])
+    add(simulator, ["f"], **FINISHED)
+    rig = make_poller(["m", "f"], interval=30)
+
+    def on(event: object) -> None:
+        rig.events.append(event)  # type: ignore[arg-type]
+        if isinstance(event, SweepFinished):
+            if event.number == 2:
+                rig.poller.poll_soon()
+            if event.number == 3:
+                rig.poller.stop()
+
+    rig.poller._on_event = on  # type: ignore[assignment]
+    await asyncio.wait_for(rig.poller.run(), 10)
+    reqs = requested(simulator)
+    assert set(reqs[0]) == {"m", "f"} and reqs[1] == ("m",) and reqs[2] == ("m",)  # "f" stays frozen
+    assert rig.time.sleeps.count(30) == 1  # only the wait after sweep 1; poll_soon skipped the second

@@ -163,7 +163,8 @@ async def test_add_dialog_accepts_pasted_ids_and_a_label():
         assert sorted(rows(app)) == ["id1", "id2", "id3", "id4", "old"]
         assert app.model.state(("default", "id3")).label == "campaign"
         assert sorted(app.watched_tasks()) == [("default", i) for i in ("id1", "id2", "id3", "id4", "old")]
-        assert any("Added 4 tasks (1 already watched)" in str(n.message) for n in app._notifications)
+        assert any("Added 4 tasks (1 already watched); polled now" in str(n.message) for n in app._notifications)
+        assert "poll_soon" in app.monitor.calls  # new tasks are asked for at once, not after the interval
 
 
 async def test_add_dialog_cancel_button_and_empty_input():

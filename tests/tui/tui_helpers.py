@@ -51,6 +51,9 @@ class FakeMonitor:
     def refresh_now(self) -> None:
         self.calls.append("refresh_now")
 
+    def poll_soon(self) -> None:
+        self.calls.append("poll_soon")
+
     def stop(self) -> None:
         self.calls.append("stop")
         self._stop.set()
