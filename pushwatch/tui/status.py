@@ -98,7 +98,9 @@ SUMMARY_ORDER = (
 
 
 def summary_text(summary: Summary, *, shown: int, filter_text: str) -> str:
-    parts = [f"{summary.rows} task{'s' if summary.rows != 1 else ''}"]
+    tasks = f"{summary.rows} task{'s' if summary.rows != 1 else ''}"
+    # The filter goes first, so a narrow terminal never hides that rows are filtered out.
+    parts = [f"filter “{filter_text}”: {shown} of {tasks}" if filter_text else tasks]
     for cat in SUMMARY_ORDER:
         n = summary.count(cat)
         if n:
@@ -108,8 +110,6 @@ def summary_text(summary: Summary, *, shown: int, filter_text: str) -> str:
         parts.append(f"{fmt.STALE_MARK} {summary.stale} stale")
     pct = fmt.percent(summary.finished / summary.total if summary.total else None).strip()
     parts.append(f"Finished {fmt.compact(summary.finished)}/{fmt.compact(summary.total)} {pct}")
-    if filter_text:
-        parts.append(f"filter “{filter_text}”: {shown} shown")
     return "  ".join(parts)
 
 
