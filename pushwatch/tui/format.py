@@ -25,7 +25,8 @@ ROW_MARKERS = {Category.INCOMPLETE: "!", Category.ERROR: "⚠", Category.INVALID
 
 
 def compact(n: int | float | None) -> str:
-    """12345 -> '12.3k': short enough for narrow columns, exact enough to see movement."""
+    """1234 -> '1.2k', 12345 -> '12k': at most four characters and a unit, so a status cell such as
+    'INCOMPLETE -85k' fits its column; exact numbers are in the Finished and Total columns."""
     if n is None:
         return "–"
     sign = "-" if n < 0 else ""
@@ -35,7 +36,7 @@ def compact(n: int | float | None) -> str:
     for unit, size in (("k", 1e3), ("M", 1e6), ("G", 1e9)):
         if n < size * 1000 or unit == "G":
             value = n / size
-            text = f"{value:.1f}" if value < 100 else f"{value:.0f}"
+            text = f"{value:.1f}" if value < 9.95 else f"{value:.0f}"
             return f"{sign}{text}{unit}"
     return f"{sign}{n}"  # pragma: no cover
 

@@ -275,3 +275,11 @@ def test_the_cursor_starts_on_the_first_row_and_follows_the_task_once_moved():
     assert m.cursor_key == ("default", "c")
     m.apply(reported("a", 2, 1, 10))  # a sorts first now; the cursor stays on the task the user chose
     assert order(m)[0] == "a" and m.cursor_key == ("default", "c")
+
+
+def test_compact_counts_fit_the_status_column():
+    from pushwatch.tui.format import compact
+
+    assert [compact(n) for n in (0, 999, 1234, 9949, 9950, 85_300, 801_000, 1_700_000, 2.6e9, -85_300)] == [
+        "0", "999", "1.2k", "9.9k", "10k", "85k", "801k", "1.7M", "2.6G", "-85k"]
+    assert compact(None) == "–"
