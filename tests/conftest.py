@@ -6,7 +6,9 @@ a leak of it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +23,18 @@ SIM_ADMIN = "administrator"
 T0 = 1_700_000_000.0  # 2023-11-15 06:13:20 CST
 
 ClientFactory = Callable[..., ReportClient]
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test runs with no PUSHWATCH_* setting from the developer's shell and its own config and data
+    dirs, so nothing reads or writes the real watchlist. Returns the test's folder."""
+    for name in list(os.environ):
+        if name.startswith("PUSHWATCH_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PUSHWATCH_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("PUSHWATCH_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path
 
 
 @pytest.fixture

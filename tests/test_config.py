@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -20,14 +19,6 @@ from pushwatch.config import (
 
 KEY = "cfg-test-secret-key-5f2b9c81d0"  # 12+ chars: the session secret scan watches for it
 
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("PUSHWATCH_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PUSHWATCH_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("PUSHWATCH_DATA_DIR", str(tmp_path / "data"))
 
 
 def write_config(tmp_path: Path, text: str, mode: int = 0o600) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,15 +22,6 @@ class Result:
 
 Run = Callable[..., Result]
 
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith("PUSHWATCH_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PUSHWATCH_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("PUSHWATCH_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""TUI test isolation: no real config or data dir, no colour surprises from the environment."""
+"""TUI test isolation: no colour surprises from the environment."""
 
 from __future__ import annotations
 
@@ -7,7 +7,5 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("PUSHWATCH_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("PUSHWATCH_DATA_DIR", str(tmp_path / "data"))
+    # Config and data dirs are isolated suite-wide (tests/conftest.py); here only colour settings.
     monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.delenv("PUSHWATCH_THEME", raising=False)
