@@ -123,28 +123,31 @@ async def test_a_sweep_longer_than_the_interval_says_so(simulator: Simulator, ma
     assert done.requests == 6 and done.overran and done.duration >= 2.0
 
 
-async def test_refresh_now_includes_final_tasks_and_skips_the_wait(
-    simulator: Simulator, make_poller: PollerFactory
+@pytest.mark.parametrize(
+    ("action", "third_sweep"),
+    [("refresh_now", {"m", "f"}), ("poll_soon", {"m"})],  # a refresh re-asks final tasks; poll_soon keeps them frozen
+)
+async def test_refresh_now_and_poll_soon_skip_the_wait(
+    simulator: Simulator, make_poller: PollerFactory, action: str, third_sweep: set[str]
 ) -> None:
     add(simulator, ["m"])
     add(simulator, ["f"], **FINISHED)
     rig = make_poller(["m", "f"], interval=30)
-    numbers: list[int] = []
 
     def on(event: object) -> None:
         rig.events.append(event)  # type: ignore[arg-type]
         if isinstance(event, SweepFinished):
-            numbers.append(event.number)
             if event.number == 2:
-                rig.poller.refresh_now()
+                getattr(rig.poller, action)()
             if event.number == 3:
                 rig.poller.stop()
 
     rig.poller._on_event = on  # type: ignore[assignment]
     await asyncio.wait_for(rig.poller.run(), 10)
     reqs = requested(simulator)
-    assert set(reqs[0]) == {"m", "f"} and reqs[1] == ("m",) and set(reqs[2]) == {"m", "f"}
-    assert rig.time.sleeps.count(30) == 1  # the refresh did not wait the interval
+    assert set(reqs[0]) == {"m", "f"} and reqs[1] == ("m",) and set(reqs[2]) == third_sweep
+    assert len(reqs[2]) == len(third_sweep)
+    assert rig.time.sleeps.count(30) == 1  # only the wait after sweep 1; the action skipped the second
 
 
 async def test_pause_holds_requests_until_resume(simulator: Simulator, make_poller: PollerFactory) -> None:
@@ -420,25 +423,3 @@ async def test_a_single_unknown_id_is_invalid_at_once(simulator: Simulator, make
     rig = make_poller(["ghost"])
     done = await rig.poller.sweep()
     assert done.requests == 1 and [e.task_id for e in rig.of(TaskInvalid)] == ["ghost"]
-
-
-async def test_poll_soon_skips_the_wait_but_keeps_final_tasks_frozen(
-    simulator: Simulator, make_poller: PollerFactory
-) -> None:
-    add(simulator, ["m"])
-    add(simulator, ["f"], **FINISHED)
-    rig = make_poller(["m", "f"], interval=30)
-
-    def on(event: object) -> None:
-        rig.events.append(event)  # type: ignore[arg-type]
-        if isinstance(event, SweepFinished):
-            if event.number == 2:
-                rig.poller.poll_soon()
-            if event.number == 3:
-                rig.poller.stop()
-
-    rig.poller._on_event = on  # type: ignore[assignment]
-    await asyncio.wait_for(rig.poller.run(), 10)
-    reqs = requested(simulator)
-    assert set(reqs[0]) == {"m", "f"} and reqs[1] == ("m",) and reqs[2] == ("m",)  # "f" stays frozen
-    assert rig.time.sleeps.count(30) == 1  # only the wait after sweep 1; poll_soon skipped the second
