@@ -292,6 +292,31 @@ async def test_quit_saves_state_and_closes_the_engine():
     assert "stop" in monitor.calls and "aclose" in monitor.calls
 
 
+async def test_a_failing_periodic_state_save_is_shown_and_the_app_keeps_running():
+    class Store:
+        def load(self):
+            return {}
+
+        def save(self, states, *, force=False):
+            if not force:
+                raise OSError("No space left on device: state.json")
+            return True
+
+        def due(self):
+            return True
+
+    app = make_app(["t1"], state_store=Store())
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if any(n.title == "Saving state" for n in app._notifications):
+                break
+        assert any(n.title == "Saving state" and "No space left" in str(n.message) for n in app._notifications)
+        assert app.is_running
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
 async def test_periodic_state_saves_run_off_the_event_loop():
     import threading
 
